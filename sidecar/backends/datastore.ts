@@ -1,0 +1,312 @@
+// The sidecar's memory of its backends: the latest probe snapshot of each,
+// merged with what the sidecar knows itself (its own in-flight requests, last
+// use, load events it watched, failures seen on real requests). Pure and
+// clock-injected; the ext_proc path only ever reads it.
+import type { BackendSpec, Policy } from '../policy/schema.ts';
+import type { BackendSnapshot, ModelState } from './snapshot.ts';
+import type { BackendModelView, BackendView } from '../scheduler/types.ts';
+
+export type ProbeResult = { ok: true; snapshot: BackendSnapshot } | { ok: false; error: string };
+
+/** A change worth one log line (not repeated every probe). */
+export interface Transition {
+  backend: string;
+  kind: 'health' | 'model';
+  model?: string;
+  from: string;
+  to: string;
+  /** For a model that became warm after loading: how long we saw it take. */
+  loadMs?: number;
+}
+
+interface ModelRecord {
+  backendId: string;
+  state: ModelState;
+  lastUsedAt?: number;
+  /** When we first saw it leave cold (probe said loading, or we sent it a request while cold). */
+  loadStartedAt?: number;
+  /** EWMA of observed load durations. */
+  loadMs?: number;
+  sizeBytes?: number;
+}
+
+interface BackendRecord {
+  spec: BackendSpec;
+  /** Health from probes; `undefined` until the first probe answers. */
+  probedHealthy?: boolean;
+  /** A real request failed (5xx / connection error): unhealthy until a probe succeeds after this time. */
+  failedAt?: number;
+  failure?: string;
+  snapshot?: BackendSnapshot;
+  lastProbeAt?: number;
+  models: Map<string, ModelRecord>; // keyed by public model name
+  /** `ip:port` resolved off the request path (for ORIGINAL_DST routing). */
+  address?: string;
+  inFlight: number;
+  inFlightByModel: Map<string, number>;
+  lastUsedAt?: number;
+}
+
+const LOAD_EWMA_ALPHA = 0.5;
+
+export class Datastore {
+  private readonly backends = new Map<string, BackendRecord>();
+  private allowUnlisted: boolean;
+  private defaultSlots: number;
+  /** Bumped on every change so readers can cache derived views. */
+  version = 0;
+
+  constructor(policy: Policy) {
+    this.allowUnlisted = policy.allow_unlisted_models;
+    this.defaultSlots = policy.scheduler.default_slots;
+    this.setBackends(policy);
+  }
+
+  /** Apply a (new) policy: keeps accounting of backends that stay, adds new ones, drops removed ones. */
+  setBackends(policy: Policy): void {
+    this.allowUnlisted = policy.allow_unlisted_models;
+    this.defaultSlots = policy.scheduler.default_slots;
+    const next = new Map<string, BackendRecord>();
+    for (const spec of policy.backends) {
+      const prev = this.backends.get(spec.name);
+      const rec: BackendRecord = prev
+        ? { ...prev, spec }
+        : { spec, models: new Map(), inFlight: 0, inFlightByModel: new Map() };
+      for (const m of spec.models) {
+        if (!rec.models.has(m)) rec.models.set(m, { backendId: spec.aliases[m] ?? m, state: 'cold' });
+        else rec.models.get(m)!.backendId = spec.aliases[m] ?? m;
+      }
+      next.set(spec.name, rec);
+    }
+    // Removed backends keep their in-flight accounting until those requests end.
+    for (const [name, rec] of this.backends) if (!next.has(name) && rec.inFlight > 0) this.retired.set(name, rec);
+    this.backends.clear();
+    for (const [k, v] of next) this.backends.set(k, v);
+    this.version++;
+  }
+
+  private readonly retired = new Map<string, BackendRecord>();
+
+  /** Record the resolved `ip:port` of a backend (the prober resolves hostnames, never the request path). */
+  setAddress(name: string, address: string): void {
+    const rec = this.backends.get(name);
+    if (rec && rec.address !== address) {
+      rec.address = address;
+      this.version++;
+    }
+  }
+
+  /** Resolved `ip:port`, or the URL's own host:port when it is already an IP literal / not yet resolved. */
+  address(name: string): string | undefined {
+    const rec = this.backends.get(name);
+    if (!rec) return undefined;
+    if (rec.address) return rec.address;
+    const u = new URL(rec.spec.url);
+    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  }
+
+  specs(): BackendSpec[] {
+    return [...this.backends.values()].map((b) => b.spec);
+  }
+
+  spec(name: string): BackendSpec | undefined {
+    return this.backends.get(name)?.spec;
+  }
+
+  /** Record a probe result; returns the transitions it caused. */
+  applyProbe(name: string, result: ProbeResult, now: number): Transition[] {
+    const rec = this.backends.get(name);
+    if (!rec) return [];
+    const out: Transition[] = [];
+    const wasHealthy = this.isHealthy(rec);
+    rec.lastProbeAt = now;
+    if (!result.ok) {
+      rec.probedHealthy = false;
+      rec.failure = result.error;
+    } else {
+      const snap = result.snapshot;
+      rec.snapshot = snap;
+      rec.probedHealthy = snap.healthy;
+      rec.failure = snap.healthy ? undefined : snap.error ?? 'unhealthy';
+      if (snap.healthy) rec.failedAt = undefined;
+      const reported = new Map<string, { state: ModelState; sizeBytes?: number }>();
+      for (const pm of snap.models) {
+        const publicName = this.publicNameFor(rec.spec, pm.id);
+        if (publicName === undefined) continue;
+        reported.set(publicName, { state: pm.state, sizeBytes: pm.sizeBytes });
+      }
+      // Listed models the server did not report are cold (not loaded there).
+      for (const [publicName, m] of rec.models) {
+        if (!reported.has(publicName) && rec.spec.models.length > 0) reported.set(publicName, { state: 'cold', sizeBytes: m.sizeBytes });
+      }
+      for (const [publicName, r] of reported) {
+        let m = rec.models.get(publicName);
+        if (!m) {
+          m = { backendId: rec.spec.aliases[publicName] ?? publicName, state: 'cold' };
+          rec.models.set(publicName, m);
+        }
+        if (r.sizeBytes !== undefined) m.sizeBytes = r.sizeBytes;
+        if (m.state !== r.state) {
+          const t: Transition = { backend: name, kind: 'model', model: publicName, from: m.state, to: r.state };
+          if (r.state === 'loading' && m.loadStartedAt === undefined) m.loadStartedAt = now;
+          if (r.state === 'warm' && m.loadStartedAt !== undefined) {
+            const took = now - m.loadStartedAt;
+            t.loadMs = took;
+            m.loadMs = m.loadMs === undefined ? took : m.loadMs * (1 - LOAD_EWMA_ALPHA) + took * LOAD_EWMA_ALPHA;
+          }
+          if (r.state !== 'loading' && r.state !== 'warm') m.loadStartedAt = undefined;
+          if (r.state === 'warm') m.loadStartedAt = undefined;
+          m.state = r.state;
+          out.push(t);
+        }
+      }
+    }
+    const isHealthy = this.isHealthy(rec);
+    if (wasHealthy !== isHealthy)
+      out.unshift({ backend: name, kind: 'health', from: wasHealthy ? 'up' : 'down', to: isHealthy ? 'up' : 'down' });
+    this.version++;
+    return out;
+  }
+
+  /** A real request to this backend failed at the transport or with a 5xx: stop sending it traffic until a probe says otherwise. */
+  markRequestFailure(name: string, now: number, reason: string): Transition[] {
+    const rec = this.backends.get(name);
+    if (!rec) return [];
+    const was = this.isHealthy(rec);
+    rec.failedAt = now;
+    rec.failure = reason;
+    this.version++;
+    return was ? [{ backend: name, kind: 'health', from: 'up', to: 'down' }] : [];
+  }
+
+  /** Our own accounting: a request was dispatched to `name` for `model`. */
+  acquire(name: string, model: string, now: number): void {
+    const rec = this.backends.get(name) ?? this.retired.get(name);
+    if (!rec) return;
+    rec.inFlight++;
+    rec.inFlightByModel.set(model, (rec.inFlightByModel.get(model) ?? 0) + 1);
+    rec.lastUsedAt = now;
+    const m = rec.models.get(model);
+    if (m) {
+      m.lastUsedAt = now;
+      // Sending a request for a cold model makes an on-demand server load it.
+      if (m.state === 'cold') {
+        m.state = 'loading';
+        m.loadStartedAt = now;
+      }
+    }
+    this.version++;
+  }
+
+  /** The request dispatched by `acquire` has ended. Callers guarantee exactly once per acquire. */
+  release(name: string, model: string, now: number): void {
+    const rec = this.backends.get(name) ?? this.retired.get(name);
+    if (!rec) return;
+    rec.inFlight = Math.max(0, rec.inFlight - 1);
+    const n = (rec.inFlightByModel.get(model) ?? 0) - 1;
+    if (n > 0) rec.inFlightByModel.set(model, n);
+    else rec.inFlightByModel.delete(model);
+    rec.lastUsedAt = now;
+    const m = rec.models.get(model);
+    if (m) m.lastUsedAt = now;
+    if (rec.inFlight === 0 && this.retired.get(name) === rec) this.retired.delete(name);
+    this.version++;
+  }
+
+  /** A request for `model` got its first response byte from `name`: the model is warm there. */
+  observeFirstByte(name: string, model: string, now: number): Transition[] {
+    const rec = this.backends.get(name);
+    const m = rec?.models.get(model);
+    if (!rec || !m || m.state === 'warm') return [];
+    const t: Transition = { backend: name, kind: 'model', model, from: m.state, to: 'warm' };
+    if (m.loadStartedAt !== undefined) {
+      t.loadMs = now - m.loadStartedAt;
+      m.loadMs = m.loadMs === undefined ? t.loadMs : m.loadMs * (1 - LOAD_EWMA_ALPHA) + t.loadMs * LOAD_EWMA_ALPHA;
+    }
+    m.state = 'warm';
+    m.loadStartedAt = undefined;
+    this.version++;
+    return [t];
+  }
+
+  totalInFlight(): number {
+    let n = 0;
+    for (const r of this.backends.values()) n += r.inFlight;
+    for (const r of this.retired.values()) n += r.inFlight;
+    return n;
+  }
+
+  /** The scheduler's view of every backend. */
+  views(): BackendView[] {
+    const out: BackendView[] = [];
+    for (const rec of this.backends.values()) {
+      const models = new Map<string, BackendModelView>();
+      for (const [publicName, m] of rec.models)
+        models.set(publicName, { backendId: m.backendId, state: m.state, lastUsedAt: m.lastUsedAt, loadMs: m.loadMs });
+      const snap = rec.snapshot;
+      out.push({
+        name: rec.spec.name,
+        healthy: this.isHealthy(rec),
+        slots: rec.spec.slots ?? snap?.slots ?? this.defaultSlots,
+        maxModels: rec.spec.max_models ?? Infinity,
+        inFlight: rec.inFlight,
+        inFlightByModel: new Map(rec.inFlightByModel),
+        externalInFlight: Math.max(0, (snap?.inFlight ?? 0) - rec.inFlight),
+        models,
+        loading: snap?.loading ?? false,
+        knowsLoaded: snap?.knowsLoaded ?? true,
+        freeMemoryBytes: snap?.memory?.freeBytes,
+        lastUsedAt: rec.lastUsedAt,
+      });
+    }
+    return out;
+  }
+
+  /** Is `model` something any backend may serve? (The allowlist check.) */
+  isKnownModel(model: string): boolean {
+    for (const rec of this.backends.values()) if (rec.models.has(model)) return true;
+    return this.allowUnlisted && [...this.backends.values()].some((r) => r.spec.models.length === 0);
+  }
+
+  /** Backends that may serve `model`, healthy or not. */
+  candidatesFor(model: string): string[] {
+    const out: string[] = [];
+    for (const rec of this.backends.values()) {
+      if (rec.models.has(model)) out.push(rec.spec.name);
+      else if (this.allowUnlisted && rec.spec.models.length === 0) out.push(rec.spec.name);
+    }
+    return out;
+  }
+
+  /** Union of models with their state per backend (for GET /v1/models). */
+  modelCatalog(): Array<{ model: string; backends: Array<{ backend: string; state: ModelState; healthy: boolean }> }> {
+    const by = new Map<string, Array<{ backend: string; state: ModelState; healthy: boolean }>>();
+    for (const rec of this.backends.values()) {
+      const healthy = this.isHealthy(rec);
+      for (const [publicName, m] of rec.models) {
+        let list = by.get(publicName);
+        if (!list) by.set(publicName, (list = []));
+        list.push({ backend: rec.spec.name, state: m.state, healthy });
+      }
+    }
+    return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([model, backends]) => ({ model, backends }));
+  }
+
+  status(name: string): { healthy: boolean; failure?: string; lastProbeAt?: number } | undefined {
+    const rec = this.backends.get(name);
+    return rec && { healthy: this.isHealthy(rec), failure: rec.failure, lastProbeAt: rec.lastProbeAt };
+  }
+
+  private isHealthy(rec: BackendRecord): boolean {
+    if (rec.failedAt !== undefined) return false;
+    // Not probed yet: assume up so a fresh sidecar does not refuse traffic; the first probe corrects it.
+    return rec.probedHealthy ?? true;
+  }
+
+  /** Map a backend's own model id back to the public name, honouring the allowlist. */
+  private publicNameFor(spec: BackendSpec, backendId: string): string | undefined {
+    for (const [publicName, id] of Object.entries(spec.aliases)) if (id === backendId) return publicName;
+    if (spec.models.length === 0) return backendId;
+    return spec.models.includes(backendId) ? backendId : undefined;
+  }
+}

@@ -1,0 +1,90 @@
+// The contract between request control (the ext_proc edge) and the scheduling
+// core. The core is pure and clock-injected: every call takes `now` and
+// returns what should happen; timers and promises live at the edge.
+import type { ModelState } from '../backends/snapshot.ts';
+
+/** What the scheduler needs to know about one request. */
+export interface RequestInfo {
+  id: string;
+  /** Public model name (aliases are resolved per backend by the datastore). */
+  model: string;
+  sessionKey?: string;
+  /** Hard affinity (previous_response_id): only this backend holds the stored state. */
+  pinnedBackend?: string;
+  promptBytes: number;
+  stream: boolean;
+}
+
+/** One backend as the scheduler sees it at a point in time (probe facts merged with own accounting). */
+export interface BackendView {
+  name: string;
+  healthy: boolean;
+  /** Parallel requests the backend takes. */
+  slots: number;
+  /** Distinct models it holds at once (Infinity = unlimited). */
+  maxModels: number;
+  /** Requests this sidecar has running there. */
+  inFlight: number;
+  inFlightByModel: ReadonlyMap<string, number>;
+  /** Requests other clients run there, where the server exposes it. */
+  externalInFlight: number;
+  /** Models (public names) this backend may serve, with their residency. */
+  models: ReadonlyMap<string, BackendModelView>;
+  /** Server reports a swap/load in progress. */
+  loading: boolean;
+  knowsLoaded: boolean;
+  freeMemoryBytes?: number;
+  lastUsedAt?: number;
+}
+
+export interface BackendModelView {
+  /** The id the backend itself uses for this model. */
+  backendId: string;
+  state: ModelState;
+  lastUsedAt?: number;
+  /** Learned load time on this backend (ms), if observed. */
+  loadMs?: number;
+}
+
+/** Why a backend was chosen. */
+export type DecisionReason = 'warm' | 'joined-load' | 'cold-load' | 'affinity' | 'pinned' | 'baseline';
+
+export interface DecisionRecord {
+  requestId: string;
+  model: string;
+  backend: string;
+  backendModelId: string;
+  reason: DecisionReason;
+  queuedMs: number;
+  /** Expected start (ms from decision) of the chosen option, and of others considered. */
+  expectedStartMs?: number;
+  scores?: Record<string, number>;
+  sessionKey?: string;
+  at: number;
+}
+
+export type SchedulerOutcome =
+  | { type: 'dispatch'; id: string; record: DecisionRecord }
+  | { type: 'reject'; id: string; status: 404 | 429 | 503; code: string; message: string; retryAfterS?: number };
+
+export interface CompletionInfo {
+  ok: boolean;
+  /** Time from dispatch to end. */
+  durationMs: number;
+  outputTokens?: number;
+}
+
+/** The scheduling core. Implementations: the slice's least-in-flight, the warm-first framework, baselines. */
+export interface Scheduler {
+  submit(req: RequestInfo, now: number): SchedulerOutcome[];
+  /** Client went away while queued or running; idempotent. */
+  cancel(id: string, now: number): SchedulerOutcome[];
+  /** The request that was dispatched has ended; releases its slot exactly once. */
+  complete(id: string, now: number, info: CompletionInfo): SchedulerOutcome[];
+  /** Backend facts changed (probe) or a timer fired. */
+  tick(now: number): SchedulerOutcome[];
+  /** When the next timer-driven event is due (queue timeout, sticky window end), if any. */
+  nextWakeAt(): number | undefined;
+  queueLength(): number;
+  inFlight(): number;
+}
