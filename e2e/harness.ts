@@ -1,0 +1,88 @@
+// Starts the real thing for end-to-end tests: simulated backends, the sidecar,
+// and a real Envoy process configured from the same policy.
+import { createServer } from 'node:net';
+import { parsePolicy } from '../sidecar/policy/load.ts';
+import type { Policy, PolicyInput } from '../sidecar/policy/schema.ts';
+import { Policy as PolicySchema } from '../sidecar/policy/schema.ts';
+import { renderEnvoyConfig } from '../sidecar/envoy/config.ts';
+import { launchEnvoy, type RunningEnvoy } from '../sidecar/envoy/launch.ts';
+import { startSidecar, type Sidecar } from '../sidecar/app.ts';
+import { startSim, type RunningSim, type SimSpec } from '../sim/index.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface GatewayOptions {
+  /** Simulated backends by policy backend name. */
+  sims?: Record<string, SimSpec>;
+  /** Policy without ports (filled in with free ports); backend urls may use `sim:<name>`. */
+  policy: Omit<PolicyInput, 'listen' | 'sidecar'> & { envoy?: PolicyInput['envoy'] };
+  probe?: boolean;
+  /** Start Envoy without the sidecar (to test fail-closed behaviour). */
+  noSidecar?: boolean;
+}
+
+export interface Gateway {
+  url: string;
+  policy: Policy;
+  sidecar?: Sidecar;
+  envoy: RunningEnvoy;
+  sims: Record<string, RunningSim>;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const sims: Record<string, RunningSim> = {};
+  for (const [name, spec] of Object.entries(opts.sims ?? {})) sims[name] = await startSim({ name, ...spec });
+  const [listenPort, grpcPort, adminPort, envoyAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const input = structuredClone(opts.policy) as PolicyInput;
+  input.backends = input.backends.map((b) => (b.url.startsWith('sim:') ? { ...b, url: sims[b.url.slice(4)]!.url } : b));
+  const policy = PolicySchema.parse({
+    ...input,
+    listen: { host: '127.0.0.1', port: listenPort },
+    sidecar: { grpc_port: grpcPort, admin_port: adminPort },
+    envoy: { ...(input.envoy ?? {}), admin_port: envoyAdmin },
+  });
+  const sidecar = opts.noSidecar ? undefined : await startSidecar({ policy, probe: opts.probe ?? true, log: () => {} });
+  let envoy: RunningEnvoy;
+  try {
+    envoy = await launchEnvoy(renderEnvoyConfig(policy), envoyAdmin);
+  } catch (e) {
+    await sidecar?.close();
+    for (const s of Object.values(sims)) await s.close();
+    throw e;
+  }
+  return {
+    url: `http://127.0.0.1:${listenPort}`,
+    policy,
+    sidecar,
+    envoy,
+    sims,
+    async stop() {
+      await envoy.stop();
+      await sidecar?.close();
+      for (const s of Object.values(sims)) await s.close();
+    },
+  };
+}
+
+/** Poll until `fn` returns true (for state that settles asynchronously, e.g. after a stream closes). */
+export async function eventually(fn: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export { parsePolicy };

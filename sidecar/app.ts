@@ -1,0 +1,114 @@
+// Wires the sidecar together: datastore, scheduler, request control, the
+// ext_proc gRPC server and the admin HTTP server. I/O lives here and in the
+// prober; everything the request path touches is in memory.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { loadExtProc } from './extproc/proto.ts';
+import { handleStream } from './extproc/service.ts';
+import type { ExternalProcessorHandlers } from './extproc/generated/envoy/service/ext_proc/v3/ExternalProcessor.ts';
+import { Datastore } from './backends/datastore.ts';
+import { RequestControl } from './control/request-control.ts';
+import { systemClock, type Clock } from './control/clock.ts';
+import { LeastInFlightScheduler } from './scheduler/least-inflight.ts';
+import type { Policy } from './policy/schema.ts';
+import { jsonLogger, type Logger } from './log.ts';
+import { startProbing, type ProbingHandle } from './backends/probing.ts';
+
+export interface SidecarOptions {
+  policy: Policy;
+  clock?: Clock;
+  log?: Logger;
+  /** Start the background prober (off in tests that set backend state by hand). */
+  probe?: boolean;
+}
+
+export interface Sidecar {
+  store: Datastore;
+  control: RequestControl;
+  grpcPort: number;
+  adminPort: number;
+  policy(): Policy;
+  close(): Promise<void>;
+}
+
+export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
+  const log = opts.log ?? jsonLogger('sidecar');
+  const clock = opts.clock ?? systemClock;
+  let policy = opts.policy;
+  const store = new Datastore(policy);
+  const scheduler = new LeastInFlightScheduler(store);
+  const control = new RequestControl(scheduler, clock, (o) => {
+    if (o.type === 'reject') log('request_rejected', { status: o.status, code: o.code });
+  });
+
+  const proto = loadExtProc();
+  const grpc = new Server({ 'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024 });
+  const handlers: ExternalProcessorHandlers = {
+    Process: (call) => handleStream(call, { policy: () => policy, store, control, log }),
+  };
+  grpc.addService(proto.envoy.service.ext_proc.v3.ExternalProcessor.service, handlers);
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    grpc.bindAsync(`${policy.sidecar.host}:${policy.sidecar.grpc_port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+  );
+
+  const probing: ProbingHandle | undefined = opts.probe === false ? undefined : startProbing(store, policy, clock, log, () => control.poke());
+
+  const admin = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    if (url.pathname === '/status') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ queued: control.queued(), running: control.running(), inFlight: store.totalInFlight(), backends: store.views().map(viewJson), models: store.modelCatalog() }));
+      return;
+    }
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', code: 'not_found' } }));
+  });
+  const adminPort = await listen(admin, policy.sidecar.admin_host, policy.sidecar.admin_port);
+  log('sidecar_started', {
+    grpc: `${policy.sidecar.host}:${grpcPort}`,
+    admin: `${policy.sidecar.admin_host}:${adminPort}`,
+    mode: policy.envoy.mode,
+    strategy: policy.scheduler.strategy,
+    backends: policy.backends.map((b) => `${b.name}(${b.kind}) ${b.url} [${b.models.join(',')}]`),
+  });
+
+  return {
+    store,
+    control,
+    grpcPort,
+    adminPort,
+    policy: () => policy,
+    async close() {
+      probing?.stop();
+      await new Promise<void>((r) => grpc.tryShutdown(() => r()));
+      grpc.forceShutdown();
+      admin.closeAllConnections();
+      await new Promise<void>((r) => admin.close(() => r()));
+    },
+  };
+}
+
+function viewJson(v: ReturnType<Datastore['views']>[number]): Record<string, unknown> {
+  return {
+    name: v.name,
+    healthy: v.healthy,
+    slots: v.slots,
+    maxModels: Number.isFinite(v.maxModels) ? v.maxModels : null,
+    inFlight: v.inFlight,
+    externalInFlight: v.externalInFlight,
+    models: Object.fromEntries([...v.models].map(([k, m]) => [k, m.state])),
+  };
+}
+
+function listen(server: HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}

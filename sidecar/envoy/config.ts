@@ -1,0 +1,206 @@
+// Renders the Envoy bootstrap for a policy. The committed files under envoy/
+// are this function's output for the demo policy (a test keeps them equal), so
+// users who run their own Envoy copy a known-good config.
+import { stringify } from 'yaml';
+import type { Policy } from '../policy/schema.ts';
+
+/** Header the sidecar sets to `ip:port` (ORIGINAL_DST mode). */
+export const ENDPOINT_HEADER = 'x-warmroute-endpoint';
+/** Header the sidecar sets to a cluster name (cluster_header mode). */
+export const CLUSTER_HEADER = 'x-warmroute-cluster';
+export const ROUTING_HEADERS = [ENDPOINT_HEADER, CLUSTER_HEADER] as const;
+/** Dynamic metadata namespace the sidecar writes (access logs, debug headers). */
+export const METADATA_NAMESPACE = 'warmroute';
+export const SIDECAR_CLUSTER = 'warmroute_sidecar';
+export const ORIGINAL_DST_CLUSTER = 'warmroute_backends';
+
+/**
+ * The ext_proc per-message timeout. The sidecar answers at once unless it
+ * queues a request; then it extends the timer with override_message_timeout
+ * (up to MAX_MESSAGE_TIMEOUT_S), so a policy can raise its queue timeout
+ * without an Envoy restart.
+ */
+export const MESSAGE_TIMEOUT_S = 10;
+export const MAX_MESSAGE_TIMEOUT_S = 3600;
+
+type Yaml = Record<string, unknown>;
+
+function socket(address: string, port: number): Yaml {
+  return { socket_address: { address, port_value: port } };
+}
+
+function backendClusterName(b: Policy['backends'][number]): string {
+  return b.cluster ?? b.name;
+}
+
+function jsonError(type: string, code: string, message: string): Yaml {
+  return { error: { message, type, code } };
+}
+
+export function renderEnvoyConfig(policy: Policy): string {
+  const mode = policy.envoy.mode;
+  const failOpen = policy.envoy.failure_mode === 'open';
+  const fallback = policy.envoy.fallback_backend ? policy.backends.find((b) => b.name === policy.envoy.fallback_backend) : undefined;
+
+  const routedRoute: Yaml =
+    mode === 'original_dst'
+      ? {
+          match: { prefix: '/', headers: [{ name: ENDPOINT_HEADER, present_match: true }] },
+          route: { cluster: ORIGINAL_DST_CLUSTER, timeout: '0s' },
+        }
+      : {
+          match: { prefix: '/', headers: [{ name: CLUSTER_HEADER, present_match: true }] },
+          route: { cluster_header: CLUSTER_HEADER, timeout: '0s' },
+        };
+  // Reached only when the sidecar did not choose: fail-open with a fallback, else a JSON 503.
+  const defaultRoute: Yaml =
+    failOpen && fallback
+      ? { match: { prefix: '/' }, route: { cluster: mode === 'original_dst' ? 'warmroute_fallback' : backendClusterName(fallback), timeout: '0s' } }
+      : {
+          match: { prefix: '/' },
+          direct_response: {
+            status: 503,
+            body: { inline_string: JSON.stringify(jsonError('server_error', 'no_route_decision', 'The router made no routing decision for this request.')) },
+          },
+          response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' } }],
+        };
+
+  const responseHeaders = policy.debug.decision_headers
+    ? ['backend', 'reason', 'queued_ms'].map((k) => ({
+        header: { key: `x-warmroute-${k.replace('_', '-')}`, value: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:${k})%` },
+        keep_empty_value: false,
+      }))
+    : [];
+
+  const hcm: Yaml = {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+    stat_prefix: 'warmroute',
+    // Generations run for minutes and queued requests send nothing while they wait.
+    stream_idle_timeout: `${Math.max(300, Math.ceil(policy.scheduler.queue.timeout_ms / 1000) + 60)}s`,
+    request_timeout: '0s',
+    route_config: {
+      name: 'warmroute',
+      virtual_hosts: [{ name: 'llm', domains: ['*'], routes: [routedRoute, defaultRoute], ...(responseHeaders.length ? { response_headers_to_add: responseHeaders } : {}) }],
+    },
+    http_filters: [
+      {
+        // A client must never pick the backend: drop any copy of the routing headers before anything reads them.
+        name: 'warmroute.strip_routing_headers',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
+          mutations: { request_mutations: ROUTING_HEADERS.map((h) => ({ remove: h })) },
+        },
+      },
+      {
+        name: 'envoy.filters.http.ext_proc',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
+          grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
+          processing_mode: {
+            request_header_mode: 'SEND',
+            request_body_mode: 'BUFFERED',
+            response_header_mode: 'SKIP',
+            response_body_mode: 'NONE',
+            request_trailer_mode: 'SKIP',
+            response_trailer_mode: 'SKIP',
+          },
+          message_timeout: `${MESSAGE_TIMEOUT_S}s`,
+          max_message_timeout: `${MAX_MESSAGE_TIMEOUT_S}s`,
+          failure_mode_allow: failOpen,
+          status_on_error: { code: 503 },
+          route_cache_action: 'CLEAR',
+          metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+        },
+      },
+      { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+    ],
+    // Envoy's own local replies (sidecar unreachable, body too large, upstream
+    // connect failure) get the same OpenAI-style JSON body as the sidecar's.
+    // The sidecar's replies carry details "warmroute_*" and are left alone.
+    local_reply_config: {
+      mappers: [
+        localReplyMapper('response.code == 413', 'invalid_request_error', 'request_too_large', 'Request body exceeds the gateway limit of ' + policy.envoy.max_body_bytes + ' bytes.'),
+        localReplyMapper(
+          'response.code_details.startsWith("ext_proc_error")',
+          'server_error',
+          'router_unavailable',
+          'The routing sidecar is unavailable (%RESPONSE_CODE_DETAILS%).',
+        ),
+        localReplyMapper(
+          '!response.code_details.startsWith("warmroute") && response.code >= 500',
+          'server_error',
+          'upstream_error',
+          'The gateway could not complete the request (%RESPONSE_CODE_DETAILS%).',
+        ),
+      ],
+    },
+  };
+
+  const clusters: Yaml[] = [
+    {
+      name: SIDECAR_CLUSTER,
+      type: 'STATIC',
+      connect_timeout: '1s',
+      typed_extension_protocol_options: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+          explicit_http_config: { http2_protocol_options: {} },
+        },
+      },
+      load_assignment: { cluster_name: SIDECAR_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(policy.sidecar.host, policy.sidecar.grpc_port) } }] }] },
+    },
+  ];
+  if (mode === 'original_dst') {
+    clusters.push({
+      name: ORIGINAL_DST_CLUSTER,
+      type: 'ORIGINAL_DST',
+      lb_policy: 'CLUSTER_PROVIDED',
+      connect_timeout: '5s',
+      original_dst_lb_config: { use_http_header: true, http_header_name: ENDPOINT_HEADER },
+    });
+    if (failOpen && fallback) clusters.push(staticCluster('warmroute_fallback', fallback.url));
+  } else {
+    for (const b of policy.backends) clusters.push(staticCluster(backendClusterName(b), b.url));
+  }
+
+  const bootstrap: Yaml = {
+    admin: { address: socket('127.0.0.1', policy.envoy.admin_port) },
+    static_resources: {
+      listeners: [
+        {
+          name: 'warmroute',
+          address: socket(policy.listen.host, policy.listen.port),
+          // The largest request body Envoy buffers for the sidecar; beyond it the client gets 413.
+          per_connection_buffer_limit_bytes: policy.envoy.max_body_bytes,
+          filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }] }],
+        },
+      ],
+      clusters,
+    },
+  };
+  return `# Generated by warmroute from a policy (sidecar/envoy/config.ts). Mode: ${mode}.\n` + stringify(bootstrap, { lineWidth: 0 });
+}
+
+function localReplyMapper(cel: string, type: string, code: string, message: string): Yaml {
+  return {
+    filter: {
+      extension_filter: {
+        name: 'envoy.access_loggers.extension_filters.cel',
+        typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter', expression: cel },
+      },
+    },
+    body_format_override: { json_format: jsonError(type, code, message), content_type: 'application/json' },
+  };
+}
+
+function staticCluster(name: string, url: string): Yaml {
+  const u = new URL(url);
+  const isIp = /^[\d.]+$/.test(u.hostname) || u.hostname.includes(':');
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return {
+    name,
+    type: isIp ? 'STATIC' : 'STRICT_DNS',
+    connect_timeout: '5s',
+    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(u.hostname.replace(/^\[|\]$/g, ''), port) } }] }] },
+  };
+}

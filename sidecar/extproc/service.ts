@@ -1,0 +1,131 @@
+// One ext_proc stream = one HTTP request. Envoy sends the request headers,
+// then (BUFFERED) the whole body; we answer with a routing header or an
+// immediate response. The stream stays open until the HTTP exchange ends
+// (response SKIP/NONE with a BUFFERED request body), so its end is the
+// completion signal: no message per streamed chunk. No I/O happens here.
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
+import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
+import { continueHeaders, errorResponse, extendTimeout, immediate, routeBody } from './responses.ts';
+import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
+import { errorReply, type ErrorReply } from '../control/errors.ts';
+import { anthropicModels, ollamaTags, openAiModels } from '../control/catalog.ts';
+import type { RequestControl } from '../control/request-control.ts';
+import type { Datastore } from '../backends/datastore.ts';
+import type { Policy } from '../policy/schema.ts';
+import { rewriteModel } from '../request/rewrite.ts';
+
+export type ExtProcStream = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>;
+
+export interface ServiceDeps {
+  policy(): Policy;
+  store: Datastore;
+  control: RequestControl;
+  log(event: string, fields: Record<string, unknown>): void;
+}
+
+/** Margin on top of the queue timeout for Envoy's wait, so the sidecar's own 503 wins the race. */
+const QUEUE_TIMEOUT_MARGIN_MS = 5_000;
+
+export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
+  let headers = new Map<string, string>();
+  let api: ApiKind | undefined;
+  let requestId: string | undefined;
+  let done = false;
+
+  const send = (r: ProcessingResponse): void => {
+    if (!done && !call.destroyed && call.writable) call.write(r);
+  };
+  const fail = (e: ErrorReply): void => send(errorResponse(e));
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    if (requestId !== undefined) deps.control.finish(requestId);
+  };
+  // Envoy ends the stream (END_STREAM then RST) when the HTTP exchange ends for any reason.
+  call.on('end', finish);
+  call.on('cancelled', finish);
+  call.on('close', finish);
+  call.on('error', finish);
+
+  call.on('data', (msg: ProcessingRequest__Output) => {
+    try {
+      if (msg.request === 'request_headers' && msg.request_headers) {
+        headers = new Map();
+        for (const h of msg.request_headers.headers?.headers ?? []) {
+          headers.set(h.key.toLowerCase(), h.raw_value.length ? h.raw_value.toString('utf8') : h.value);
+        }
+        const method = headers.get(':method') ?? 'GET';
+        const path = (headers.get(':path') ?? '/').split('?')[0]!;
+        const anthropic = headers.has('anthropic-version');
+        if (method === 'GET' && (path === '/v1/models' || path === '/models')) {
+          const catalog = deps.store.modelCatalog();
+          return send(immediate(200, anthropic ? anthropicModels(catalog) : openAiModels(catalog), 'warmroute_models'));
+        }
+        if (method === 'GET' && path === '/api/tags') return send(immediate(200, ollamaTags(deps.store.modelCatalog()), 'warmroute_models'));
+        api = BODY_ROUTES.get(path);
+        if (!api) return fail(errorReply(404, 'unknown_endpoint', `The gateway does not route ${method} ${path}.`, { anthropic }));
+        if (method !== 'POST') return fail(errorReply(405, 'method_not_allowed', `${path} takes POST.`, { anthropic }));
+        if (msg.request_headers.end_of_stream) return fail(errorReply(400, 'missing_body', 'Request has no body.', { anthropic: api === 'anthropic-messages' }));
+        return send(continueHeaders());
+      }
+      if (msg.request === 'request_body' && msg.request_body && api) {
+        if (!msg.request_body.end_of_stream) return; // BUFFERED sends one message; ignore anything partial
+        onBody(msg.request_body.body, api);
+        return;
+      }
+      // Anything else (trailers, response messages) is not configured; answer neutrally if ever sent.
+    } catch (err) {
+      deps.log('extproc_error', { error: String(err) });
+      fail(errorReply(500, 'internal_error', 'The router failed to process this request.'));
+    }
+  });
+
+  function onBody(body: Buffer, apiKind: ApiKind): void {
+    const policy = deps.policy();
+    const anthropic = apiKind === 'anthropic-messages';
+    let parsed;
+    try {
+      parsed = parseRequest(apiKind, body, headers, { headers: policy.sessions.headers, prefixHash: policy.sessions.prefix_hash });
+    } catch (e) {
+      if (e instanceof RequestError) return fail(errorReply(e.status, e.code, e.message, { anthropic }));
+      throw e;
+    }
+    const id = randomUUID();
+    requestId = id;
+    const { queued, decision } = deps.control.admit({
+      id,
+      model: parsed.model,
+      sessionKey: parsed.sessionKey,
+      promptBytes: parsed.bodyBytes,
+      stream: parsed.stream,
+    });
+    if (queued) send(extendTimeout(policy.scheduler.queue.timeout_ms + QUEUE_TIMEOUT_MARGIN_MS));
+    void decision.then((o) => {
+      if (done) return;
+      if (o.type === 'reject') {
+        requestId = undefined; // nothing to release
+        return fail(errorReply(o.status, o.code, o.message, { anthropic, retryAfterS: o.retryAfterS }));
+      }
+      const r = o.record;
+      const mode = deps.policy().envoy.mode;
+      const spec = deps.store.spec(r.backend);
+      const value = mode === 'original_dst' ? deps.store.address(r.backend) : spec?.cluster ?? r.backend;
+      if (!value) {
+        deps.control.finish(id, { ok: false });
+        requestId = undefined;
+        return fail(errorReply(503, 'no_healthy_backend', 'The chosen backend is no longer configured.', { anthropic, retryAfterS: 1 }));
+      }
+      const newBody = r.backendModelId !== parsed.model ? rewriteModel(body, r.backendModelId) : undefined;
+      send(
+        routeBody({
+          mode,
+          value,
+          body: newBody,
+          metadata: { backend: r.backend, model: r.model, reason: r.reason, queued_ms: String(Math.round(r.queuedMs)), session: parsed.sessionKey ?? '' },
+        }),
+      );
+    });
+  }
+}
