@@ -48,7 +48,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   };
   grpc.addService(proto.envoy.service.ext_proc.v3.ExternalProcessor.service, handlers);
   const grpcPort = await new Promise<number>((resolve, reject) =>
-    grpc.bindAsync(`${policy.sidecar.host}:${policy.sidecar.grpc_port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    grpc.bindAsync(`${policy.sidecar.bind_host}:${policy.sidecar.grpc_port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
   );
 
   const probing: ProbingHandle | undefined = opts.probe === false ? undefined : startProbing(store, policy, clock, log, () => control.poke());

@@ -139,7 +139,6 @@ export function renderEnvoyConfig(policy: Policy): string {
   const clusters: Yaml[] = [
     {
       name: SIDECAR_CLUSTER,
-      type: 'STATIC',
       connect_timeout: '1s',
       typed_extension_protocol_options: {
         'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
@@ -147,6 +146,7 @@ export function renderEnvoyConfig(policy: Policy): string {
           explicit_http_config: { http2_protocol_options: {} },
         },
       },
+      type: isIpLiteral(policy.sidecar.host) ? 'STATIC' : 'STRICT_DNS',
       load_assignment: { cluster_name: SIDECAR_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(policy.sidecar.host, policy.sidecar.grpc_port) } }] }] },
     },
   ];
@@ -195,7 +195,7 @@ function localReplyMapper(cel: string, type: string, code: string, message: stri
 
 function staticCluster(name: string, url: string): Yaml {
   const u = new URL(url);
-  const isIp = /^[\d.]+$/.test(u.hostname) || u.hostname.includes(':');
+  const isIp = isIpLiteral(u.hostname);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   return {
     name,
@@ -203,4 +203,8 @@ function staticCluster(name: string, url: string): Yaml {
     connect_timeout: '5s',
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(u.hostname.replace(/^\[|\]$/g, ''), port) } }] }] },
   };
+}
+
+function isIpLiteral(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
 }

@@ -110,7 +110,8 @@ export const Policy = z
       .describe('Where Envoy accepts client traffic.'),
     sidecar: z
       .strictObject({
-        host: z.string().default('127.0.0.1').describe('Where Envoy reaches the sidecar’s gRPC port.'),
+        host: z.string().default('127.0.0.1').describe('Where Envoy reaches the sidecar’s gRPC port (an IP or a DNS name, e.g. a compose service).'),
+        bind_host: z.string().default('127.0.0.1').describe('Address the sidecar’s gRPC server binds (0.0.0.0 in containers).'),
         grpc_port: z.number().int().min(1).max(65535).default(18090),
         admin_host: z.string().default('127.0.0.1'),
         admin_port: z.number().int().min(1).max(65535).default(18091).describe('Status and metrics; loopback by default.'),
