@@ -41,10 +41,19 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     if (o.type === 'reject') log('request_rejected', { status: o.status, code: o.code });
   });
 
+  // A 5xx (or Envoy's 503 for a refused connection) marks the backend down
+  // until a probe succeeds: a fast-failing server must not attract traffic.
+  const observeResponse = (backend: string, model: string, status: number): void => {
+    const now = clock.now();
+    const transitions = status >= 500 ? store.markRequestFailure(backend, now, `HTTP ${status} on a request`) : status > 0 && status < 400 ? store.observeFirstByte(backend, model, now) : [];
+    for (const t of transitions) log('backend_transition', { ...t });
+    if (transitions.length) control.poke();
+  };
+
   const proto = loadExtProc();
   const grpc = new Server({ 'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024 });
   const handlers: ExternalProcessorHandlers = {
-    Process: (call) => handleStream(call, { policy: () => policy, store, control, log }),
+    Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse }),
   };
   grpc.addService(proto.envoy.service.ext_proc.v3.ExternalProcessor.service, handlers);
   const grpcPort = await new Promise<number>((resolve, reject) =>

@@ -8,7 +8,9 @@ import type { Policy } from '../policy/schema.ts';
 export const ENDPOINT_HEADER = 'x-warmroute-endpoint';
 /** Header the sidecar sets to a cluster name (cluster_header mode). */
 export const CLUSTER_HEADER = 'x-warmroute-cluster';
-export const ROUTING_HEADERS = [ENDPOINT_HEADER, CLUSTER_HEADER] as const;
+/** Header carrying the sidecar's request id from the routing filter to the observing one. */
+export const REQUEST_ID_HEADER = 'x-warmroute-request-id';
+export const ROUTING_HEADERS = [ENDPOINT_HEADER, CLUSTER_HEADER, REQUEST_ID_HEADER] as const;
 /** Dynamic metadata namespace the sidecar writes (access logs, debug headers). */
 export const METADATA_NAMESPACE = 'warmroute';
 export const SIDECAR_CLUSTER = 'warmroute_sidecar';
@@ -110,6 +112,28 @@ export function renderEnvoyConfig(policy: Policy): string {
           status_on_error: { code: 503 },
           route_cache_action: 'CLEAR',
           metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+        },
+      },
+      {
+        // Observes each routed response's status without touching the data
+        // path (observability mode: "send and go", nothing waits for the
+        // sidecar). A 5xx marks the backend down between probes; the first
+        // response also tells that a cold model is now warm there.
+        name: 'warmroute.observe',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
+          grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
+          observability_mode: true,
+          processing_mode: {
+            request_header_mode: 'SEND',
+            request_body_mode: 'NONE',
+            response_header_mode: 'SEND',
+            response_body_mode: 'NONE',
+            request_trailer_mode: 'SKIP',
+            response_trailer_mode: 'SKIP',
+          },
+          failure_mode_allow: true,
+          deferred_close_timeout: '1s',
         },
       },
       { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },

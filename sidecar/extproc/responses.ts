@@ -1,7 +1,7 @@
 // Builders for the ProcessingResponse messages the sidecar sends to Envoy.
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import type { Struct } from './generated/google/protobuf/Struct.ts';
-import { CLUSTER_HEADER, ENDPOINT_HEADER, METADATA_NAMESPACE } from '../envoy/config.ts';
+import { CLUSTER_HEADER, ENDPOINT_HEADER, METADATA_NAMESPACE, REQUEST_ID_HEADER } from '../envoy/config.ts';
 import type { ErrorReply } from '../control/errors.ts';
 
 const header = (key: string, value: string) => ({ header: { key, raw_value: Buffer.from(value) } });
@@ -16,6 +16,8 @@ export interface RouteTarget {
   mode: 'original_dst' | 'cluster_header';
   value: string;
   metadata: Record<string, string>;
+  /** The sidecar's id for this request, passed to the observing filter. */
+  requestId?: string;
   /** Replacement body (model alias rewrite), if any. */
   body?: Buffer;
 }
@@ -25,6 +27,7 @@ export function routeBody(t: RouteTarget): ProcessingResponse {
   const set = t.mode === 'original_dst' ? ENDPOINT_HEADER : CLUSTER_HEADER;
   const other = t.mode === 'original_dst' ? CLUSTER_HEADER : ENDPOINT_HEADER;
   const setHeaders = [header(set, t.value)];
+  if (t.requestId) setHeaders.push(header(REQUEST_ID_HEADER, t.requestId));
   if (t.body) setHeaders.push(header('content-length', String(t.body.length)));
   return {
     request_body: {

@@ -7,6 +7,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
+import { REQUEST_ID_HEADER } from '../envoy/config.ts';
 import { continueHeaders, errorResponse, extendTimeout, immediate, routeBody } from './responses.ts';
 import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
 import { errorReply, type ErrorReply } from '../control/errors.ts';
@@ -23,12 +24,47 @@ export interface ServiceDeps {
   store: Datastore;
   control: RequestControl;
   log(event: string, fields: Record<string, unknown>): void;
+  /** A routed request's response status arrived (observing filter). */
+  observeResponse(backend: string, model: string, status: number): void;
 }
 
 /** Margin on top of the queue timeout for Envoy's wait, so the sidecar's own 503 wins the race. */
 const QUEUE_TIMEOUT_MARGIN_MS = 5_000;
 
 export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
+  call.once('data', (first: ProcessingRequest__Output) => {
+    if (first.observability_mode) observeStream(call, first, deps);
+    else routeStream(call, first, deps);
+  });
+}
+
+/**
+ * The observing filter's stream: request headers (with our request id) then
+ * response headers (with the status). Envoy does not wait for answers here.
+ */
+function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
+  let requestId: string | undefined;
+  const onMessage = (msg: ProcessingRequest__Output): void => {
+    if (msg.request === 'request_headers') {
+      requestId = headerValue(msg.request_headers?.headers?.headers, REQUEST_ID_HEADER);
+    } else if (msg.request === 'response_headers' && requestId) {
+      const route = deps.control.routeOf(requestId);
+      const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
+      if (route) deps.observeResponse(route.backend, route.model, status);
+    }
+  };
+  onMessage(first);
+  call.on('data', onMessage);
+  call.on('error', () => {});
+  call.on('end', () => call.end());
+}
+
+function headerValue(list: Array<{ key: string; value: string; raw_value: Buffer }> | undefined, name: string): string | undefined {
+  const h = list?.find((x) => x.key === name);
+  return h && (h.raw_value.length ? h.raw_value.toString('utf8') : h.value);
+}
+
+function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
   let headers = new Map<string, string>();
   let api: ApiKind | undefined;
   let requestId: string | undefined;
@@ -49,7 +85,7 @@ export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
   call.on('close', finish);
   call.on('error', finish);
 
-  call.on('data', (msg: ProcessingRequest__Output) => {
+  const onMessage = (msg: ProcessingRequest__Output): void => {
     try {
       if (msg.request === 'request_headers' && msg.request_headers) {
         headers = new Map();
@@ -80,7 +116,9 @@ export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
       deps.log('extproc_error', { error: String(err) });
       fail(errorReply(500, 'internal_error', 'The router failed to process this request.'));
     }
-  });
+  };
+  onMessage(first);
+  call.on('data', onMessage);
 
   function onBody(body: Buffer, apiKind: ApiKind): void {
     const policy = deps.policy();
@@ -123,6 +161,7 @@ export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
           mode,
           value,
           body: newBody,
+          requestId: id,
           metadata: { backend: r.backend, model: r.model, reason: r.reason, queued_ms: String(Math.round(r.queuedMs)), session: parsed.sessionKey ?? '' },
         }),
       );
