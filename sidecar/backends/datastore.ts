@@ -141,11 +141,15 @@ export class Datastore {
       }
       for (const [publicName, r] of reported) {
         let m = rec.models.get(publicName);
+        const existed = m !== undefined;
         if (!m) {
           m = { backendId: rec.spec.aliases[publicName] ?? publicName, state: 'cold' };
           rec.models.set(publicName, m);
         }
         if (r.sizeBytes !== undefined) m.sizeBytes = r.sizeBytes;
+        // A server that cannot tell what is loaded (mlx-lm) only adds models; what
+        // the sidecar saw itself (a first response) stays until evidence says otherwise.
+        if (!snap.knowsLoaded && existed) continue;
         if (m.state !== r.state) {
           const t: Transition = { backend: name, kind: 'model', model: publicName, from: m.state, to: r.state };
           if (r.state === 'loading' && m.loadStartedAt === undefined) m.loadStartedAt = now;
@@ -248,13 +252,15 @@ export class Datastore {
         name: rec.spec.name,
         healthy: this.isHealthy(rec),
         slots: rec.spec.slots ?? snap?.slots ?? this.defaultSlots,
-        maxModels: rec.spec.max_models ?? Infinity,
+        maxModels: rec.spec.max_models ?? snap?.maxModels ?? Infinity,
         inFlight: rec.inFlight,
         inFlightByModel: new Map(rec.inFlightByModel),
         externalInFlight: Math.max(0, (snap?.inFlight ?? 0) - rec.inFlight),
         models,
         loading: snap?.loading ?? false,
         knowsLoaded: snap?.knowsLoaded ?? true,
+        loadsOnDemand: snap?.loadsOnDemand ?? true,
+        sleeping: snap?.sleeping ?? false,
         freeMemoryBytes: snap?.memory?.freeBytes,
         lastUsedAt: rec.lastUsedAt,
       });

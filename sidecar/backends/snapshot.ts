@@ -40,5 +40,9 @@ export const BackendSnapshot = z.object({
   loading: z.boolean().default(false),
   /** vLLM sleep mode and similar: up, but must wake before serving. */
   sleeping: z.boolean().optional(),
+  /** Distinct models the server itself holds at once, where it tells (llama-server router `--models-max`). */
+  maxModels: z.number().int().positive().optional(),
+  /** False when the server refuses a request for a cold model instead of loading it (llama-server router `--no-models-autoload`). */
+  loadsOnDemand: z.boolean().optional(),
 });
 export type BackendSnapshot = z.infer<typeof BackendSnapshot>;

@@ -2,6 +2,7 @@
 // core. The core is pure and clock-injected: every call takes `now` and
 // returns what should happen; timers and promises live at the edge.
 import type { ModelState } from '../backends/snapshot.ts';
+import type { Policy, Strategy } from '../policy/schema.ts';
 
 /** What the scheduler needs to know about one request. */
 export interface RequestInfo {
@@ -33,6 +34,10 @@ export interface BackendView {
   /** Server reports a swap/load in progress. */
   loading: boolean;
   knowsLoaded: boolean;
+  /** False when a request for a cold model cannot make this server load it. */
+  loadsOnDemand: boolean;
+  /** Up but asleep (vLLM sleep mode): must wake before serving. */
+  sleeping: boolean;
   freeMemoryBytes?: number;
   lastUsedAt?: number;
 }
@@ -61,6 +66,14 @@ export interface DecisionRecord {
   scores?: Record<string, number>;
   sessionKey?: string;
   at: number;
+  /** Strategy that decided. */
+  strategy?: Strategy;
+  /** Queue priority the request had when it was dispatched (warm-first, aging-bonus). */
+  priority?: number;
+  /** Expected start (ms from decision) of every option weighed: admissible backends and warm slots worth waiting for. */
+  expectedStartsMs?: Record<string, number>;
+  /** The idle model the chosen backend is expected to unload to make room. */
+  evicts?: string;
 }
 
 export type SchedulerOutcome =
@@ -87,4 +100,32 @@ export interface Scheduler {
   nextWakeAt(): number | undefined;
   queueLength(): number;
   inFlight(): number;
+}
+
+/** One waiting request as a dashboard shows it, in dispatch order. */
+export interface QueueSnapshotEntry {
+  id: string;
+  model: string;
+  sessionKey?: string;
+  /** 0 = next to be considered. */
+  position: number;
+  ageMs: number;
+  /** The priority the strategy orders by (higher first); 0 for arrival-order strategies. */
+  priority: number;
+  /** Waited past the aging bound: goes before every younger request. */
+  starving: boolean;
+  /** Backend kept free of other models for this request (drain or starvation hold). */
+  holding?: string;
+  /** Why it did not start at the last dispatch. */
+  waitingReason?: string;
+}
+
+/** The scheduler `createScheduler` returns: the edge's contract plus hot reload and introspection. */
+export interface SchedulerCore extends Scheduler {
+  /** Apply a new policy; queued requests keep their place. Call tick(now) afterwards to dispatch under it. */
+  setPolicy(policy: Policy): void;
+  /** The most recent decisions, oldest first (bounded). */
+  recentDecisions(): DecisionRecord[];
+  /** The queue in dispatch order at `now` (default: the time of the last call). */
+  queueSnapshot(now?: number): QueueSnapshotEntry[];
 }

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { Datastore } from './datastore.ts';
+import { Policy } from '../policy/schema.ts';
+import type { BackendSnapshot } from './snapshot.ts';
+
+const policy = (extra: Partial<Record<string, unknown>> = {}) =>
+  Policy.parse({
+    backends: [
+      { name: 'a', url: 'http://10.0.0.1:8080', models: ['m1', 'coder'], aliases: { coder: 'qwen3-coder-30b-q4' } },
+      { name: 'b', url: 'http://box.local:11434', kind: 'ollama' },
+    ],
+    ...extra,
+  });
+const snap = (models: BackendSnapshot['models'], more: Partial<BackendSnapshot> = {}): BackendSnapshot => ({ healthy: true, models, knowsLoaded: true, loading: false, ...more });
+
+describe('Datastore', () => {
+  it('maps backend ids through aliases and ignores models a listing backend does not list (allowlist)', () => {
+    const s = new Datastore(policy());
+    s.applyProbe('a', { ok: true, snapshot: snap([{ id: 'qwen3-coder-30b-q4', state: 'warm' }, { id: 'secret-model', state: 'warm' }]) }, 0);
+    const a = s.views().find((v) => v.name === 'a')!;
+    expect(a.models.get('coder')).toMatchObject({ backendId: 'qwen3-coder-30b-q4', state: 'warm' });
+    expect(a.models.get('m1')?.state).toBe('cold');
+    expect(a.models.has('secret-model')).toBe(false);
+    expect(s.isKnownModel('secret-model')).toBe(false);
+  });
+
+  it('a backend that lists no models serves what its probe discovers', () => {
+    const s = new Datastore(policy());
+    expect(s.candidatesFor('llama3.2:3b')).toEqual([]);
+    s.applyProbe('b', { ok: true, snapshot: snap([{ id: 'llama3.2:3b', state: 'cold' }]) }, 0);
+    expect(s.candidatesFor('llama3.2:3b')).toEqual(['b']);
+    expect(s.modelCatalog().map((m) => m.model)).toContain('llama3.2:3b');
+  });
+
+  it('reports each transition once and learns how long a load took', () => {
+    const s = new Datastore(policy());
+    expect(s.applyProbe('a', { ok: true, snapshot: snap([{ id: 'm1', state: 'loading' }]) }, 1000)).toEqual([
+      { backend: 'a', kind: 'model', model: 'm1', from: 'cold', to: 'loading' },
+    ]);
+    expect(s.applyProbe('a', { ok: true, snapshot: snap([{ id: 'm1', state: 'loading' }]) }, 2000)).toEqual([]);
+    const t = s.applyProbe('a', { ok: true, snapshot: snap([{ id: 'm1', state: 'warm' }]) }, 4000);
+    expect(t).toEqual([{ backend: 'a', kind: 'model', model: 'm1', from: 'loading', to: 'warm', loadMs: 3000 }]);
+    expect(s.views()[0]!.models.get('m1')!.loadMs).toBe(3000);
+  });
+
+  it('a request failure marks the backend down until a successful probe', () => {
+    const s = new Datastore(policy());
+    expect(s.markRequestFailure('a', 10, 'HTTP 502')).toEqual([{ backend: 'a', kind: 'health', from: 'up', to: 'down' }]);
+    expect(s.views()[0]!.healthy).toBe(false);
+    expect(s.applyProbe('a', { ok: false, error: 'refused' }, 20)).toEqual([]);
+    expect(s.views()[0]!.healthy).toBe(false);
+    expect(s.applyProbe('a', { ok: true, snapshot: snap([]) }, 30)[0]).toEqual({ backend: 'a', kind: 'health', from: 'down', to: 'up' });
+    expect(s.views()[0]!.healthy).toBe(true);
+  });
+
+  it('counts its own in-flight requests; a request to a cold model starts a load; first byte makes it warm', () => {
+    const s = new Datastore(policy());
+    s.acquire('a', 'm1', 100);
+    let a = s.views()[0]!;
+    expect(a.inFlight).toBe(1);
+    expect(a.models.get('m1')!.state).toBe('loading');
+    expect(s.observeFirstByte('a', 'm1', 600)[0]).toMatchObject({ to: 'warm', loadMs: 500 });
+    s.release('a', 'm1', 700);
+    a = s.views()[0]!;
+    expect(a.inFlight).toBe(0);
+    expect(a.inFlightByModel.size).toBe(0);
+    expect(s.totalInFlight()).toBe(0);
+  });
+
+  it('a server that cannot tell what is loaded does not undo what the sidecar saw', () => {
+    const s = new Datastore(policy());
+    s.acquire('b', 'x', 0);
+    s.applyProbe('b', { ok: true, snapshot: snap([{ id: 'x', state: 'cold' }], { knowsLoaded: false }) }, 1);
+    s.observeFirstByte('b', 'x', 2);
+    s.applyProbe('b', { ok: true, snapshot: snap([{ id: 'x', state: 'cold' }, { id: 'y', state: 'cold' }], { knowsLoaded: false }) }, 3);
+    const b = s.views().find((v) => v.name === 'b')!;
+    expect(b.models.get('x')!.state).toBe('warm');
+    expect(b.models.get('y')!.state).toBe('cold');
+  });
+
+  it('a policy reload keeps accounting for backends that stay and drains removed ones', () => {
+    const s = new Datastore(policy());
+    s.acquire('a', 'm1', 0);
+    s.acquire('b', 'z', 0);
+    s.setBackends(Policy.parse({ backends: [{ name: 'a', url: 'http://10.0.0.1:8080', models: ['m1'] }] }));
+    expect(s.views().map((v) => v.name)).toEqual(['a']);
+    expect(s.totalInFlight()).toBe(2);
+    s.release('b', 'z', 1);
+    s.release('a', 'm1', 1);
+    expect(s.totalInFlight()).toBe(0);
+  });
+
+  it('resolves addresses: stored ip:port wins, else the URL host', () => {
+    const s = new Datastore(policy());
+    expect(s.address('a')).toBe('10.0.0.1:8080');
+    expect(s.address('b')).toBe('box.local:11434');
+    s.setAddress('b', '192.168.1.9:11434');
+    expect(s.address('b')).toBe('192.168.1.9:11434');
+  });
+});
