@@ -28,6 +28,8 @@ interface ModelRecord {
   /** EWMA of observed load durations. */
   loadMs?: number;
   sizeBytes?: number;
+  /** The sidecar has sent this model requests here: its own observations outrank a probe that cannot tell. */
+  seenBySidecar?: boolean;
 }
 
 interface BackendRecord {
@@ -141,7 +143,6 @@ export class Datastore {
       }
       for (const [publicName, r] of reported) {
         let m = rec.models.get(publicName);
-        const existed = m !== undefined;
         if (!m) {
           m = { backendId: rec.spec.aliases[publicName] ?? publicName, state: 'cold' };
           rec.models.set(publicName, m);
@@ -149,7 +150,7 @@ export class Datastore {
         if (r.sizeBytes !== undefined) m.sizeBytes = r.sizeBytes;
         // A server that cannot tell what is loaded (mlx-lm) only adds models; what
         // the sidecar saw itself (a first response) stays until evidence says otherwise.
-        if (!snap.knowsLoaded && existed) continue;
+        if (!snap.knowsLoaded && m.seenBySidecar) continue;
         if (m.state !== r.state) {
           const t: Transition = { backend: name, kind: 'model', model: publicName, from: m.state, to: r.state };
           if (r.state === 'loading' && m.loadStartedAt === undefined) m.loadStartedAt = now;
@@ -193,6 +194,7 @@ export class Datastore {
     const m = rec.models.get(model);
     if (m) {
       m.lastUsedAt = now;
+      m.seenBySidecar = true;
       // Sending a request for a cold model makes an on-demand server load it.
       if (m.state === 'cold') {
         m.state = 'loading';
@@ -221,7 +223,9 @@ export class Datastore {
   observeFirstByte(name: string, model: string, now: number): Transition[] {
     const rec = this.backends.get(name);
     const m = rec?.models.get(model);
-    if (!rec || !m || m.state === 'warm') return [];
+    if (!rec || !m) return [];
+    m.seenBySidecar = true;
+    if (m.state === 'warm') return [];
     const t: Transition = { backend: name, kind: 'model', model, from: m.state, to: 'warm' };
     if (m.loadStartedAt !== undefined) {
       t.loadMs = now - m.loadStartedAt;
