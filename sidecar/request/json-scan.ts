@@ -143,7 +143,9 @@ export function scanJsonObject(buf: Buffer, wanted: ReadonlySet<string>, element
         if (c !== QUOTE) throw new JsonSyntaxError('expected a key', i);
         const e = stringEnd(buf, i);
         if (stack.length === 1) {
-          const key = buf.toString('latin1', i + 1, e);
+          // Keys are compared decoded, as the backend will read them: "mod\u0065l" is "model".
+          const rawKey = buf.toString('utf8', i + 1, e);
+          const key = rawKey.includes('\\') ? decodeKey(buf, i, e) : rawKey;
           if (wanted.has(key) || elementsOf.has(key)) currentKey = key;
         }
         stack[stack.length - 1] = Ctx.ObjectColon;
@@ -215,4 +217,12 @@ function advanceAfterValue(stack: Ctx[]): void {
   const t = stack[stack.length - 1];
   if (t === Ctx.ObjectValue) stack[stack.length - 1] = Ctx.ObjectCommaOrEnd;
   else if (t === Ctx.ArrayValue || t === Ctx.ArrayValueOrEnd) stack[stack.length - 1] = Ctx.ArrayCommaOrEnd;
+}
+
+function decodeKey(buf: Buffer, open: number, close: number): string {
+  try {
+    return JSON.parse(buf.toString('utf8', open, close + 1)) as string;
+  } catch {
+    throw new JsonSyntaxError('invalid escape in a key', open);
+  }
 }

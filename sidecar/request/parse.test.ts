@@ -69,3 +69,18 @@ describe('parseRequest', () => {
     expect(claudeCodeSession('{"device_id":"x","account_uuid":"","session_id":"abc"}')).toBe('abc');
   });
 });
+
+describe('parseRequest reads values as the backend will', () => {
+  it('decodes escaped keys, so "mod\\u0065l" cannot smuggle a second model past the allowlist', () => {
+    const r = parse('openai-chat', '{"model":"m1","mod\\u0065l":"secret"}');
+    expect(r.model).toBe('secret');
+  });
+
+  it.each([
+    ['model', '{"model":"m\\q"}'],
+    ['prompt_cache_key', '{"model":"m","prompt_cache_key":"a\\x"}'],
+    ['metadata', '{"model":"m","metadata":{"user_id":"\\u12"}}'],
+  ])('an invalid escape in %s is a 400, not a crash', (_f, body) => {
+    expect(() => parse(body.includes('metadata') ? 'anthropic-messages' : 'openai-chat', body)).toThrow(RequestError);
+  });
+});

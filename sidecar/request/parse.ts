@@ -81,13 +81,13 @@ export function parseRequest(api: ApiKind, body: Buffer, headers: ReadonlyMap<st
   const str = (key: string): string | undefined => {
     const v = raw(key);
     if (v === undefined || v[0] !== '"') return undefined;
-    return JSON.parse(v) as string;
+    return decodeJson(v, key) as string;
   };
 
   const modelRaw = raw('model');
   if (modelRaw === undefined) throw new RequestError(400, 'missing_model', "Request body has no 'model' field.");
   if (modelRaw[0] !== '"') throw new RequestError(400, 'invalid_model', "'model' must be a string.");
-  const model = JSON.parse(modelRaw) as string;
+  const model = decodeJson(modelRaw, 'model') as string;
   if (model.length === 0) throw new RequestError(400, 'missing_model', "'model' is empty.");
   if (model.length > MAX_MODEL_NAME || !MODEL_NAME.test(model) || model.includes('..') || model.includes('//'))
     throw new RequestError(400, 'invalid_model', "'model' contains characters a model id cannot have.");
@@ -116,6 +116,15 @@ export function parseRequest(api: ApiKind, body: Buffer, headers: ReadonlyMap<st
   return parsed;
 }
 
+/** Decode one small value the scanner located; its string escapes are checked here, not by the scanner. */
+function decodeJson(raw: string, field: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new RequestError(400, 'invalid_json', `Request body is not valid JSON: bad string in '${field}'.`);
+  }
+}
+
 function sessionFromHeaders(headers: ReadonlyMap<string, string>, names: readonly string[]): { key: string; source: string } | undefined {
   for (const name of names) {
     const v = headers.get(name.toLowerCase());
@@ -136,7 +145,7 @@ function sessionFromBody(
   if (api === 'anthropic-messages') {
     const meta = raw('metadata');
     if (meta && meta.length < 4096 && meta[0] === '{') {
-      const userId = (JSON.parse(meta) as { user_id?: unknown }).user_id;
+      const userId = (decodeJson(meta, 'metadata') as { user_id?: unknown }).user_id;
       if (typeof userId === 'string') {
         const s = claudeCodeSession(userId);
         if (s) return { key: s, source: 'body:metadata.user_id' };
