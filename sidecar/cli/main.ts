@@ -117,7 +117,7 @@ async function demo(): Promise<number> {
   try {
     const policy = loadPolicy(policyFile);
     for (const s of fleet.sims) console.error(`simulated ${s.spec.kind} "${s.spec.name}" on ${s.url}: ${s.spec.models.map((m) => m.id).join(', ')}`);
-    const model = policy.backends[0]?.models[0] ?? 'm1';
+    const model = policy.backends[0]?.models[0] ?? 'qwen3-coder-30b';
     await up(
       policy,
       `\nTry a streaming chat completion through Envoy:\n  curl -N http://127.0.0.1:${policy.listen.port}/v1/chat/completions -H 'content-type: application/json' \\\n    -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"hello"}]}'\n` +
