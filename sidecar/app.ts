@@ -9,7 +9,8 @@ import type { ExternalProcessorHandlers } from './extproc/generated/envoy/servic
 import { Datastore } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
-import { LeastInFlightScheduler } from './scheduler/least-inflight.ts';
+import { createScheduler } from './scheduler/index.ts';
+import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { startProbing, type ProbingHandle } from './backends/probing.ts';
@@ -24,6 +25,7 @@ export interface SidecarOptions {
 
 export interface Sidecar {
   store: Datastore;
+  scheduler: SchedulerCore;
   control: RequestControl;
   grpcPort: number;
   adminPort: number;
@@ -36,7 +38,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const clock = opts.clock ?? systemClock;
   let policy = opts.policy;
   const store = new Datastore(policy);
-  const scheduler = new LeastInFlightScheduler(store);
+  const scheduler: SchedulerCore = createScheduler(policy, store);
   const control = new RequestControl(scheduler, clock, (o) => {
     if (o.type === 'reject') log('request_rejected', { status: o.status, code: o.code });
   });
@@ -66,7 +68,18 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     const url = new URL(req.url ?? '/', 'http://admin');
     if (url.pathname === '/status') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ queued: control.queued(), running: control.running(), inFlight: store.totalInFlight(), backends: store.views().map(viewJson), models: store.modelCatalog() }));
+      res.end(
+        JSON.stringify({
+          strategy: policy.scheduler.strategy,
+          queued: control.queued(),
+          running: control.running(),
+          inFlight: store.totalInFlight(),
+          backends: store.views().map(viewJson),
+          models: store.modelCatalog(),
+          queue: scheduler.queueSnapshot(clock.now()),
+          decisions: scheduler.recentDecisions().slice(-50),
+        }),
+      );
       return;
     }
     if (url.pathname === '/healthz') {
@@ -86,6 +99,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
 
   return {
     store,
+    scheduler,
     control,
     grpcPort,
     adminPort,
