@@ -118,28 +118,7 @@ export function renderEnvoyConfig(policy: Policy): string {
           metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
         },
       },
-      {
-        // Observes each routed response's status without touching the data
-        // path (observability mode: "send and go", nothing waits for the
-        // sidecar). A 5xx marks the backend down between probes; the first
-        // response also tells that a cold model is now warm there.
-        name: 'warmroute.observe',
-        typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
-          grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
-          observability_mode: true,
-          processing_mode: {
-            request_header_mode: 'SEND',
-            request_body_mode: 'NONE',
-            response_header_mode: 'SEND',
-            response_body_mode: 'NONE',
-            request_trailer_mode: 'SKIP',
-            response_trailer_mode: 'SKIP',
-          },
-          failure_mode_allow: true,
-          deferred_close_timeout: '1s',
-        },
-      },
+      ...(policy.envoy.observe_responses ? [observeFilter()] : []),
       { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
     ],
     // Envoy's own local replies (sidecar unreachable, body too large, upstream
@@ -244,4 +223,30 @@ function staticCluster(name: string, url: string): Yaml {
 
 function isIpLiteral(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/** The observing filter; `envoy.observe_responses: false` leaves it out. */
+function observeFilter(): Yaml {
+  return {
+    // Observes each routed response's status without touching the data
+    // path (observability mode: "send and go", nothing waits for the
+    // sidecar). A 5xx marks the backend down between probes; the first
+    // response also tells that a cold model is now warm there.
+    name: 'warmroute.observe',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
+      grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
+      observability_mode: true,
+      processing_mode: {
+        request_header_mode: 'SEND',
+        request_body_mode: 'NONE',
+        response_header_mode: 'SEND',
+        response_body_mode: 'NONE',
+        request_trailer_mode: 'SKIP',
+        response_trailer_mode: 'SKIP',
+      },
+      failure_mode_allow: true,
+      deferred_close_timeout: '1s',
+    },
+  };
 }

@@ -96,6 +96,10 @@ export const EnvoySpec = z.strictObject({
   max_body_bytes: z.number().int().min(1024).default(8 * 1024 * 1024).describe('Largest request body; bigger gets 413 from Envoy.'),
   failure_mode: z.enum(['closed', 'open']).default('closed').describe('closed: 503-class error when the sidecar is down; open: Envoy routes to fallback_backend.'),
   fallback_backend: z.string().optional().describe('Backend used by Envoy when the sidecar is down and failure_mode is open.'),
+  observe_responses: z
+    .boolean()
+    .default(true)
+    .describe('Second ext_proc filter in observability mode: learns each response status (5xx marks a backend down, first response marks a model warm); costs ~0.2–0.4 ms per request (bench/results/body-size.md).'),
   bin: z.string().optional().describe('Path to the envoy binary; default: ENVOY_BIN, PATH, then the project venv.'),
 });
 
