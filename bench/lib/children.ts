@@ -1,0 +1,54 @@
+// Starts bench/lib/worker.ts in its own Node process (with tsx) and waits for it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../sidecar/envoy/binary.ts';
+import type { WorkerRequest } from './worker.ts';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+export interface Child {
+  pid: number;
+  info: Record<string, unknown> & { port: number };
+  stop(): Promise<void>;
+}
+
+export async function startWorker(req: WorkerRequest, timeoutMs = 30_000): Promise<Child> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, WARMROUTE_BENCH_WORKER: JSON.stringify(req), WARMROUTE_LOG: 'silent' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const info = await new Promise<Child['info']>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`bench worker (${req.mode}) not ready after ${timeoutMs} ms\n${err}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^READY (.*)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(JSON.parse(m[1]!) as Child['info']);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bench worker (${req.mode}) exited with ${code}\n${err}`));
+    });
+  }).catch(async (e: unknown) => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw e;
+  });
+  return {
+    pid: child.pid!,
+    info,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
