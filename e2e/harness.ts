@@ -1,6 +1,10 @@
 // Starts the real thing for end-to-end tests: simulated backends, the sidecar,
 // and a real Envoy process configured from the same policy.
 import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { parsePolicy } from '../sidecar/policy/load.ts';
 import type { Policy, PolicyInput } from '../sidecar/policy/schema.ts';
 import { Policy as PolicySchema } from '../sidecar/policy/schema.ts';
@@ -29,11 +33,15 @@ export interface GatewayOptions {
   probe?: boolean;
   /** Start Envoy without the sidecar (to test fail-closed behaviour). */
   noSidecar?: boolean;
+  /** Write the final policy to a YAML file the sidecar watches (hot reload tests). */
+  watchPolicy?: boolean;
 }
 
 export interface Gateway {
   url: string;
   policy: Policy;
+  /** The watched policy file, when `watchPolicy` was set. */
+  policyFile?: string;
   sidecar?: Sidecar;
   envoy: RunningEnvoy;
   sims: Record<string, RunningSim>;
@@ -52,7 +60,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     sidecar: { grpc_port: grpcPort, admin_port: adminPort },
     envoy: { ...(input.envoy ?? {}), admin_port: envoyAdmin },
   });
-  const sidecar = opts.noSidecar ? undefined : await startSidecar({ policy, probe: opts.probe ?? true, log: () => {} });
+  let policyFile: string | undefined;
+  if (opts.watchPolicy) {
+    policyFile = join(mkdtempSync(join(tmpdir(), 'warmroute-policy-')), 'policy.yaml');
+    writeFileSync(policyFile, stringify(policy));
+  }
+  const sidecar = opts.noSidecar ? undefined : await startSidecar({ policy, probe: opts.probe ?? true, log: () => {}, policyFile });
   let envoy: RunningEnvoy;
   try {
     envoy = await launchEnvoy(renderEnvoyConfig(policy), envoyAdmin);
@@ -64,6 +77,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   return {
     url: `http://127.0.0.1:${listenPort}`,
     policy,
+    policyFile,
     sidecar,
     envoy,
     sims,

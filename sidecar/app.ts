@@ -14,6 +14,7 @@ import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { startProbing, type ProbingHandle } from './backends/probing.ts';
+import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -21,6 +22,8 @@ export interface SidecarOptions {
   log?: Logger;
   /** Start the background prober (off in tests that set backend state by hand). */
   probe?: boolean;
+  /** Watch this policy file (and SIGHUP) and apply valid edits live. */
+  policyFile?: string;
 }
 
 export interface Sidecar {
@@ -30,6 +33,8 @@ export interface Sidecar {
   grpcPort: number;
   adminPort: number;
   policy(): Policy;
+  /** Re-read the watched policy file now (as SIGHUP does). */
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,24 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
 
   const probing: ProbingHandle | undefined = opts.probe === false ? undefined : startProbing(store, policy, clock, log, () => control.poke());
 
+  const reloads = { ok: 0, rejected: 0, last: undefined as undefined | { at: string; ok: boolean; error?: string } };
+  const applyPolicy = (next: Policy): void => {
+    policy = next;
+    if (probing) probing.prober.setPolicy(next);
+    else store.setBackends(next);
+    scheduler.setPolicy(next);
+    control.poke();
+  };
+  const watcher = opts.policyFile
+    ? watchPolicy(opts.policyFile, () => policy, applyPolicy, (r) => {
+        if (r.ok) reloads.ok++;
+        else reloads.rejected++;
+        reloads.last = { at: new Date().toISOString(), ok: r.ok, ...(r.ok ? {} : { error: r.error }) };
+        if (r.ok) log('policy_reloaded', { backends: r.policy.backends.map((b) => b.name), strategy: r.policy.scheduler.strategy });
+        else log('policy_rejected', { error: r.error, kept: 'previous policy' });
+      })
+    : undefined;
+
   const admin = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     if (url.pathname === '/status') {
@@ -71,6 +94,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       res.end(
         JSON.stringify({
           strategy: policy.scheduler.strategy,
+          reloads,
           queued: control.queued(),
           running: control.running(),
           inFlight: store.totalInFlight(),
@@ -104,7 +128,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     grpcPort,
     adminPort,
     policy: () => policy,
+    reload: () => watcher?.reload() ?? Promise.resolve({ ok: false, error: 'not watching a policy file' }),
     async close() {
+      watcher?.close();
       probing?.stop();
       await new Promise<void>((r) => grpc.tryShutdown(() => r()));
       grpc.forceShutdown();

@@ -31,11 +31,11 @@ function waitForSignal(): Promise<string> {
   });
 }
 
-async function up(policy: Policy, banner?: string): Promise<void> {
+async function up(policy: Policy, policyFile: string, banner?: string): Promise<void> {
   let sidecar: Sidecar | undefined;
   let envoy: RunningEnvoy | undefined;
   try {
-    sidecar = await startSidecar({ policy });
+    sidecar = await startSidecar({ policy, policyFile });
     envoy = await launchEnvoy(renderEnvoyConfig(policy), policy.envoy.admin_port, { bin: policy.envoy.bin });
     envoy.process.once('exit', (code) => {
       console.error(`envoy exited (${code}); stopping`);
@@ -58,11 +58,11 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'up':
         if (!values.policy) throw new UsageError('up needs --policy FILE');
-        await up(loadPolicy(values.policy));
+        await up(loadPolicy(values.policy), values.policy);
         return 0;
       case 'sidecar': {
         if (!values.policy) throw new UsageError('sidecar needs --policy FILE');
-        const s = await startSidecar({ policy: loadPolicy(values.policy) });
+        const s = await startSidecar({ policy: loadPolicy(values.policy), policyFile: values.policy });
         await waitForSignal();
         await s.close();
         return 0;
@@ -120,6 +120,7 @@ async function demo(): Promise<number> {
     const model = policy.backends[0]?.models[0] ?? 'qwen3-coder-30b';
     await up(
       policy,
+      policyFile,
       `\nTry a streaming chat completion through Envoy:\n  curl -N http://127.0.0.1:${policy.listen.port}/v1/chat/completions -H 'content-type: application/json' \\\n    -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"hello"}]}'\n` +
         `Models and their warm/cold state:  curl http://127.0.0.1:${policy.listen.port}/v1/models\nCtrl-C stops everything.`,
     );

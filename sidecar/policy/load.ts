@@ -18,7 +18,7 @@ export class PolicyError extends Error {
 
 export function parsePolicy(text: string, source = '<policy>'): Policy {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new PolicyError(
       doc.errors.map((e) => {
