@@ -1,0 +1,231 @@
+// One dispatch cycle's picture of the world: the datastore's views with what
+// is derived from them (residency, free slots, who holds which model), the
+// holds placed so far, and the cost estimates. The dispatch loop refreshes it
+// after every dispatch, since each one takes a slot and may start a load.
+import type { Datastore } from '../backends/datastore.ts';
+import type { ModelState } from '../backends/snapshot.ts';
+import { loadEstimateMs, residualMs, slotFreeTimes, WarmSlotForecast, type ServiceTimes } from './cost.ts';
+import type { BackendState, Cycle, Hold, QueueEntry } from './framework.ts';
+import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
+import type { SessionTable } from './sessions.ts';
+import type { SchedulerSettings } from './settings.ts';
+import type { BackendView } from './types.ts';
+
+/** A dispatched request until it completes or is cancelled. */
+export interface RunningRequest {
+  readonly id: string;
+  readonly backend: string;
+  readonly model: string;
+  readonly dispatchedAt: number;
+  /** Expected wait (load) before it could start, as estimated at dispatch. */
+  readonly startDelayMs: number;
+  /** It was sent to a backend that did not hold its model: it started a load. */
+  readonly startedLoad: boolean;
+}
+
+export interface CycleInputs {
+  readonly now: number;
+  readonly settings: SchedulerSettings;
+  readonly store: Datastore;
+  /** The live queue (it shrinks as the cycle dispatches). */
+  readonly queued: () => Iterable<QueueEntry>;
+  readonly running: ReadonlyMap<string, RunningRequest>;
+  readonly services: ServiceTimes;
+  readonly sessions: SessionTable;
+  /** When we sent the request that started a load, by `backend\0model`. */
+  readonly loadStarts: ReadonlyMap<string, number>;
+  /** Holds of the previous cycle, by backend. */
+  readonly previousHolds: ReadonlyMap<string, Hold>;
+  readonly random: () => number;
+  readonly turns: Map<string, number>;
+}
+
+export const loadKey = (backend: string, model: string) => `${backend}\u0000${model}`;
+
+export function backendStateOf(view: BackendView, index: number): BackendState {
+  const residency = residencyOf(view);
+  const load = view.inFlight + view.externalInFlight;
+  const fits = new Map<string, Fit>();
+  return {
+    name: view.name,
+    index,
+    view,
+    residency,
+    freeSlots: Math.max(0, view.slots - load),
+    load,
+    stateOf: (model: string): ModelState => believedState(view, residency, model),
+    fitOf: (model: string): Fit => {
+      let fit = fits.get(model);
+      if (!fit) fits.set(model, (fit = fitOf(view, residency, model)));
+      return fit;
+    },
+  };
+}
+
+export class DispatchCycle implements Cycle {
+  readonly now: number;
+  readonly settings: SchedulerSettings;
+  /** Holds placed in this cycle, by backend. */
+  readonly holds = new Map<string, Hold>();
+  private states: BackendState[] = [];
+  private byName = new Map<string, BackendState>();
+  private readonly candidates = new Map<string, ReadonlySet<string>>();
+  private readonly represented = new Map<string, boolean>();
+  private readonly forecasts = new Map<string, WarmSlotForecast>();
+
+  constructor(private readonly inputs: CycleInputs) {
+    this.now = inputs.now;
+    this.settings = inputs.settings;
+    this.refresh();
+  }
+
+  /** Re-read the datastore (after a dispatch changed it). */
+  refresh(): void {
+    this.states = this.inputs.store.views().map((v, i) => backendStateOf(v, i));
+    this.byName = new Map(this.states.map((s) => [s.name, s]));
+    this.represented.clear();
+  }
+
+  addHold(hold: Hold): void {
+    if (!this.holds.has(hold.backend)) this.holds.set(hold.backend, hold);
+  }
+
+  backends(): readonly BackendState[] {
+    return this.states;
+  }
+
+  backend(name: string): BackendState | undefined {
+    return this.byName.get(name);
+  }
+
+  isCandidate(backend: string, model: string): boolean {
+    let set = this.candidates.get(model);
+    if (!set) this.candidates.set(model, (set = new Set(this.inputs.store.candidatesFor(model))));
+    return set.has(backend);
+  }
+
+  isRepresented(model: string): boolean {
+    let r = this.represented.get(model);
+    if (r === undefined) {
+      r = this.states.some((b) => b.residency.running.has(model) || (this.usable(b, model) && b.stateOf(model) !== 'cold'));
+      this.represented.set(model, r);
+    }
+    return r;
+  }
+
+  heldElsewhere(model: string, except: string): boolean {
+    return this.states.some((b) => b.name !== except && this.usable(b, model) && b.stateOf(model) !== 'cold');
+  }
+
+  servableElsewhere(model: string, except: string): boolean {
+    return this.states.some((b) => b.name !== except && this.usable(b, model));
+  }
+
+  placeableElsewhere(model: string, except: string): boolean {
+    return this.states.some((b) => {
+      if (b.name === except || !this.usable(b, model)) return false;
+      if (b.stateOf(model) !== 'cold') return true;
+      if (b.freeSlots === 0) return false;
+      const fit = b.fitOf(model);
+      return fit.kind === 'room' || (fit.kind === 'evict' && this.queuedDemand(fit.victim, b.name) === 0);
+    });
+  }
+
+  loadingOn(model: string): readonly string[] {
+    return this.states.filter((b) => this.usable(b, model) && b.stateOf(model) === 'loading').map((b) => b.name);
+  }
+
+  queuedDemand(model: string, backend: string): number {
+    let n = 0;
+    for (const e of this.inputs.queued()) {
+      if (e.req.model !== model) continue;
+      if (e.req.pinnedBackend === undefined || e.req.pinnedBackend === backend) n++;
+    }
+    return n;
+  }
+
+  holdOn(backend: string): Hold | undefined {
+    return this.holds.get(backend);
+  }
+
+  drainedFor(backend: string): string | undefined {
+    return this.inputs.previousHolds.get(backend)?.model;
+  }
+
+  sessionBackend(sessionKey: string): string | undefined {
+    return this.inputs.sessions.get(sessionKey, this.now);
+  }
+
+  expectedStartMs(backend: BackendState, model: string): number {
+    const state = backend.stateOf(model);
+    if (state === 'warm') return 0;
+    if (state === 'loading') return this.remainingLoadMs(backend, model);
+    // Servers load one model at a time: a cold load waits for one in progress.
+    let busyLoading = 0;
+    for (const other of backend.residency.held)
+      if (other !== model && backend.stateOf(other) === 'loading') busyLoading = Math.max(busyLoading, this.remainingLoadMs(backend, other));
+    return busyLoading + this.loadEstimateMs(backend, model);
+  }
+
+  loadEstimateMs(backend: BackendState, model: string): number {
+    return loadEstimateMs(backend.view, model, this.states.map((s) => s.view));
+  }
+
+  warmSlotForecast(model: string, pinnedBackend: string | undefined, fullBackends: readonly BackendState[]): WarmSlotForecast {
+    const key = `${model}\u0000${pinnedBackend ?? ''}`;
+    let forecast = this.forecasts.get(key);
+    if (forecast) return forecast;
+    forecast = new WarmSlotForecast();
+    for (const b of fullBackends) {
+      const remaining: number[] = [];
+      for (const r of this.inputs.running.values()) if (r.backend === b.name) remaining.push(this.remainingMs(r, b));
+      // Other clients' requests: unknown start, so on average half a typical request is left.
+      for (let i = 0; i < b.view.externalInFlight; i++) remaining.push(this.inputs.services.typical() / 2);
+      let times = slotFreeTimes(remaining, b.view.slots);
+      if (b.stateOf(model) === 'loading') {
+        const ready = this.remainingLoadMs(b, model);
+        times = times.map((t) => Math.max(t, ready));
+      }
+      forecast.add(b.name, times, this.inputs.services.estimate(b.name, model));
+    }
+    this.forecasts.set(key, forecast);
+    return forecast;
+  }
+
+  random(): number {
+    return this.inputs.random();
+  }
+
+  nextTurn(key: string): number {
+    const n = this.inputs.turns.get(key) ?? 0;
+    this.inputs.turns.set(key, n + 1);
+    return n;
+  }
+
+  /** Expected time left of a running request: any load it waits for, then its service time. */
+  private remainingMs(r: RunningRequest, b: BackendState): number {
+    const serviceMs = this.inputs.services.estimate(b.name, r.model);
+    let startedAt = r.dispatchedAt + r.startDelayMs;
+    if (b.stateOf(r.model) === 'warm') {
+      // The load it waited for is over, so it started by now; if it started
+      // that load itself, by the load time the datastore measured.
+      const measured = r.startedLoad ? b.view.models.get(r.model)?.loadMs : undefined;
+      if (measured !== undefined) startedAt = Math.min(startedAt, r.dispatchedAt + measured);
+      startedAt = Math.min(startedAt, this.now);
+    }
+    if (startedAt > this.now) return startedAt - this.now + serviceMs;
+    return residualMs(this.now - startedAt, serviceMs);
+  }
+
+  private usable(b: BackendState, model: string): boolean {
+    return b.view.healthy && this.isCandidate(b.name, model);
+  }
+
+
+  private remainingLoadMs(b: BackendState, model: string): number {
+    const estimate = this.loadEstimateMs(b, model);
+    const started = this.inputs.loadStarts.get(loadKey(b.name, model));
+    // A load we did not start (another client, or before a restart): assume half done.
+    return started === undefined ? estimate / 2 : residualMs(this.now - started, estimate);
+  }
+}

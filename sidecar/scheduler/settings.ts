@@ -1,0 +1,50 @@
+// The scheduler's reading of the policy: one flat, derived record so plugins
+// never reach into the policy's nesting or repeat its defaults.
+import type { Policy, Strategy } from '../policy/schema.ts';
+
+export interface ScorerWeights {
+  warm: number;
+  load: number;
+  affinity: number;
+  recency: number;
+  memory: number;
+}
+
+export interface SchedulerSettings {
+  strategy: Strategy;
+  warmBonus: number;
+  /** Waiting this long makes a request "starving": it goes before every younger request. */
+  agingMs: number;
+  /** Priority points a waiting request earns per ms of age. */
+  agingRatePerMs: number;
+  queueMaxLength: number;
+  queueTimeoutMs: number;
+  weights: ScorerWeights;
+  sessionTtlMs: number;
+  sessionMaxEntries: number;
+  modelPriority(model: string): number;
+  /** Sticky window a model keeps a backend after its last request there ends. */
+  unloadDelayMs(model: string): number;
+}
+
+export function settingsFrom(policy: Policy): SchedulerSettings {
+  const s = policy.scheduler;
+  const models = policy.models;
+  // Age catches up with the warm bonus after aging_ms. With no bonus there is
+  // nothing to catch up with, so a request still earns one point per aging_ms:
+  // model priorities then stay soft instead of starving lower ones for ever.
+  const agingRatePerMs = (s.warm_bonus > 0 ? s.warm_bonus : 1) / s.aging_ms;
+  return {
+    strategy: s.strategy,
+    warmBonus: s.warm_bonus,
+    agingMs: s.aging_ms,
+    agingRatePerMs,
+    queueMaxLength: s.queue.max_length,
+    queueTimeoutMs: s.queue.timeout_ms,
+    weights: { ...s.weights },
+    sessionTtlMs: policy.sessions.ttl_ms,
+    sessionMaxEntries: policy.sessions.max_entries,
+    modelPriority: (model) => models[model]?.priority ?? 0,
+    unloadDelayMs: (model) => models[model]?.unload_delay_ms ?? s.unload_delay_ms,
+  };
+}

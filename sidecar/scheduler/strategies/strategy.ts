@@ -1,0 +1,38 @@
+// A strategy is data plus two small functions: which filters apply, how the
+// queue is ordered this cycle, and how a backend is chosen among the
+// admissible ones (or why the request waits). The queue, limits, timeouts,
+// cancellation and accounting are shared and live in the dispatch loop.
+import type { Strategy as StrategyName } from '../../policy/schema.ts';
+import type { Cycle, Evaluation, Filter, Option, Placement, QueueEntry } from '../framework.ts';
+import type { DecisionReason } from '../types.ts';
+
+export type Choice =
+  | {
+      kind: 'dispatch';
+      option: Option;
+      reason: DecisionReason;
+      /** Weighted score per backend considered. */
+      scores?: Record<string, number>;
+      /** Expected start per option weighed, including warm slots worth waiting for. */
+      expectedStartsMs?: Record<string, number>;
+    }
+  | {
+      kind: 'wait';
+      why: string;
+      /** Keep this backend from other models while the request waits. */
+      hold?: { backend: string; why: 'drain' | 'starving' };
+      /** Re-examine the decision at this time if nothing else happens first. */
+      recheckAt?: number;
+    };
+
+export interface Strategy {
+  readonly name: StrategyName;
+  readonly filters: readonly Filter[];
+  /** Stop a cycle at the first request that cannot start (strict FIFO). */
+  readonly headOfLineBlocks: boolean;
+  /** Requests earn a starvation bound after `aging_ms` (the loop wakes then). */
+  readonly agingBound: boolean;
+  /** This cycle's order of the queue, with what the strategy decided about each request. */
+  rank(queue: readonly QueueEntry[], cycle: Cycle): Placement[];
+  choose(p: Placement, ev: Evaluation, cycle: Cycle): Choice;
+}
