@@ -98,6 +98,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
           queued: control.queued(),
           running: control.running(),
           inFlight: store.totalInFlight(),
+          releaseUnderflows: store.releaseUnderflows,
           backends: store.views().map(viewJson),
           models: store.modelCatalog(),
           queue: scheduler.queueSnapshot(clock.now()),

@@ -98,3 +98,26 @@ describe('Datastore', () => {
     expect(s.address('b')).toBe('192.168.1.9:11434');
   });
 });
+
+describe('Datastore model limits', () => {
+  it('loading a model on a backend at max_models marks its least recently used idle model cold', () => {
+    const s = new Datastore(Policy.parse({ backends: [{ name: 'g', url: 'http://10.0.0.2:1', models: ['x', 'y', 'z'], max_models: 2 }] }));
+    s.applyProbe('g', { ok: true, snapshot: snap([{ id: 'x', state: 'warm' }, { id: 'y', state: 'warm' }]) }, 0);
+    s.acquire('g', 'x', 10);
+    s.release('g', 'x', 20);
+    s.acquire('g', 'y', 30); // y stays busy
+    s.acquire('g', 'z', 40);
+    const m = s.views()[0]!.models;
+    expect([m.get('x')!.state, m.get('y')!.state, m.get('z')!.state]).toEqual(['cold', 'warm', 'loading']);
+    expect(m.get('z')!.loadStartedAt).toBe(40);
+  });
+
+  it('counts a release without an acquire', () => {
+    const s = new Datastore(policy());
+    s.acquire('a', 'm1', 0);
+    s.release('a', 'm1', 1);
+    expect(s.releaseUnderflows).toBe(0);
+    s.release('a', 'm1', 2);
+    expect(s.releaseUnderflows).toBe(1);
+  });
+});

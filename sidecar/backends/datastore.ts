@@ -195,8 +195,10 @@ export class Datastore {
     if (m) {
       m.lastUsedAt = now;
       m.seenBySidecar = true;
-      // Sending a request for a cold model makes an on-demand server load it.
+      // Sending a request for a cold model makes an on-demand server load it,
+      // and a server at its model limit unload its least recently used idle one.
       if (m.state === 'cold') {
+        this.evictForLoad(rec, model);
         m.state = 'loading';
         m.loadStartedAt = now;
       }
@@ -204,10 +206,27 @@ export class Datastore {
     this.version++;
   }
 
+  private evictForLoad(rec: BackendRecord, loading: string): void {
+    const limit = rec.spec.max_models ?? rec.snapshot?.maxModels;
+    if (limit === undefined) return;
+    const resident = [...rec.models].filter(([name, m]) => name !== loading && (m.state === 'warm' || m.state === 'loading'));
+    if (resident.length < limit) return;
+    const idle = resident.filter(([name]) => !rec.inFlightByModel.has(name)).sort(([, a], [, b]) => (a.lastUsedAt ?? 0) - (b.lastUsedAt ?? 0));
+    const victim = idle[0]?.[1];
+    if (victim) {
+      victim.state = 'cold';
+      victim.loadStartedAt = undefined;
+    }
+  }
+
+  /** Releases without a matching acquire (should stay 0; a double release would show here). */
+  releaseUnderflows = 0;
+
   /** The request dispatched by `acquire` has ended. Callers guarantee exactly once per acquire. */
   release(name: string, model: string, now: number): void {
     const rec = this.backends.get(name) ?? this.retired.get(name);
     if (!rec) return;
+    if (rec.inFlight === 0 || !rec.inFlightByModel.has(model)) this.releaseUnderflows++;
     rec.inFlight = Math.max(0, rec.inFlight - 1);
     const n = (rec.inFlightByModel.get(model) ?? 0) - 1;
     if (n > 0) rec.inFlightByModel.set(model, n);
@@ -250,7 +269,7 @@ export class Datastore {
     for (const rec of this.backends.values()) {
       const models = new Map<string, BackendModelView>();
       for (const [publicName, m] of rec.models)
-        models.set(publicName, { backendId: m.backendId, state: m.state, lastUsedAt: m.lastUsedAt, loadMs: m.loadMs });
+        models.set(publicName, { backendId: m.backendId, state: m.state, lastUsedAt: m.lastUsedAt, loadMs: m.loadMs, loadStartedAt: m.loadStartedAt });
       const snap = rec.snapshot;
       out.push({
         name: rec.spec.name,

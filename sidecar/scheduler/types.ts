@@ -49,6 +49,8 @@ export interface BackendModelView {
   lastUsedAt?: number;
   /** Learned load time on this backend (ms), if observed. */
   loadMs?: number;
+  /** When the current load began (as far as the sidecar saw), while loading. */
+  loadStartedAt?: number;
 }
 
 /** Why a backend was chosen. */
