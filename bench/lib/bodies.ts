@@ -3,18 +3,7 @@
 // turns, assistant tool calls and tool results full of source code, so the
 // JSON is dense with escaped quotes, backslashes, newlines, tabs and non-ASCII.
 // Deterministic (seeded), so every run and every variant sees the same bytes.
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../sidecar/util/seeded-random.ts';
 
 const WORDS = (
   'the request router backend model session cache prompt token stream buffer envoy filter header body scheduler ' +

@@ -1,4 +1,5 @@
 // Order statistics and a paired bootstrap for latency samples (milliseconds).
+import { seededRandom } from '../../sidecar/util/seeded-random.ts';
 
 /** Linear-interpolated quantile (q in [0,1]) of unsorted samples. */
 export function quantile(samples: readonly number[], q: number): number {
@@ -34,16 +35,7 @@ export function summarize(samples: readonly number[]): Summary {
 }
 
 /** Seeded uniform [0,1) so a run's confidence intervals are reproducible from its samples. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = seededRandom;
 
 /**
  * Percentile bootstrap of a statistic over paired rounds: each resample draws

@@ -14,6 +14,7 @@ import { SessionTable } from './sessions.ts';
 import { settingsFrom, type SchedulerSettings } from './settings.ts';
 import { STRATEGIES, type Choice, type Strategy } from './strategies/index.ts';
 import type { CompletionInfo, DecisionRecord, QueueSnapshotEntry, RequestInfo, SchedulerCore, SchedulerOutcome } from './types.ts';
+import { seededRandom } from '../util/seeded-random.ts';
 
 export interface SchedulerOptions {
   /** Uniform [0,1) source for the `random` strategy; default: a fixed-seed generator, so runs repeat. */
@@ -334,14 +335,4 @@ export class QueueingScheduler implements SchedulerCore {
   }
 }
 
-/** mulberry32: a small, fast, seedable generator (enough for choosing backends). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
