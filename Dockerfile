@@ -2,12 +2,14 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm install --omit=dev --no-audit --no-fund
 COPY bin ./bin
+COPY scripts ./scripts
 COPY sidecar ./sidecar
 COPY sim ./sim
 COPY protos ./protos
 COPY policies ./policies
+RUN node scripts/build.mjs
 ENV NODE_ENV=production
 EXPOSE 18090 18091
 ENTRYPOINT ["node", "bin/warmroute.mjs"]

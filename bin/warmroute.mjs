@@ -1,7 +1,27 @@
 #!/usr/bin/env node
-// The warmroute command. Runs the TypeScript sources through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The warmroute command. Bundles the TypeScript sources with esbuild into
+// dist/ when they changed (scripts/build.mjs), then runs the bundle.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-const { main } = await import('../sidecar/cli/main.ts');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bundle = join(root, 'dist', 'warmroute.mjs');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const stale = !existsSync(bundle) || ['sidecar', 'sim'].some((d) => newestSource(join(root, d)) > statSync(bundle).mtimeMs);
+if (stale) {
+  const { buildBundle } = await import('../scripts/build.mjs');
+  await buildBundle();
+}
+const { main } = await import(pathToFileURL(bundle).href);
 process.exitCode = await main(process.argv.slice(2));

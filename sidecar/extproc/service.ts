@@ -80,7 +80,10 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
     if (requestId !== undefined) deps.control.finish(requestId);
   };
   // Envoy ends the stream (END_STREAM then RST) when the HTTP exchange ends for any reason.
-  call.on('end', finish);
+  call.on('end', () => {
+    finish();
+    call.end(); // Envoy half-closed: close our side too so the HTTP/2 stream is freed at once
+  });
   call.on('cancelled', finish);
   call.on('close', finish);
   call.on('error', finish);
