@@ -15,6 +15,7 @@ import type { Policy } from './policy/schema.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
+import { ResponseIdTable } from './control/response-ids.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -57,10 +58,11 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     if (transitions.length) control.poke();
   };
 
+  const responseIds = new ResponseIdTable();
   const proto = loadExtProc();
   const grpc = new Server({ 'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024 });
   const handlers: ExternalProcessorHandlers = {
-    Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse }),
+    Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds }),
   };
   grpc.addService(proto.envoy.service.ext_proc.v3.ExternalProcessor.service, handlers);
   const grpcPort = await new Promise<number>((resolve, reject) =>

@@ -16,6 +16,7 @@ import type { RequestControl } from '../control/request-control.ts';
 import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
 import { rewriteModel } from '../request/rewrite.ts';
+import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids.ts';
 
 export type ExtProcStream = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>;
 
@@ -24,6 +25,8 @@ export interface ServiceDeps {
   store: Datastore;
   control: RequestControl;
   log(event: string, fields: Record<string, unknown>): void;
+  /** Where each Responses-API response id is stored. */
+  responseIds: ResponseIdTable;
   /** A routed request's response status arrived (observing filter). */
   observeResponse(backend: string, model: string, status: number): void;
 }
@@ -44,13 +47,24 @@ export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
  */
 function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
   let requestId: string | undefined;
+  let route: { backend: string; model: string } | undefined;
+  // Response bodies reach us only on /v1/responses (per-route override): look for the id in the first bytes.
+  let head = '';
+  let idFound = false;
   const onMessage = (msg: ProcessingRequest__Output): void => {
     if (msg.request === 'request_headers') {
       requestId = headerValue(msg.request_headers?.headers?.headers, REQUEST_ID_HEADER);
     } else if (msg.request === 'response_headers' && requestId) {
-      const route = deps.control.routeOf(requestId);
+      route = deps.control.routeOf(requestId);
       const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
       if (route) deps.observeResponse(route.backend, route.model, status);
+    } else if (msg.request === 'response_body' && route && !idFound && head.length < RESPONSE_ID_SCAN_BYTES) {
+      head += msg.response_body?.body.toString('utf8', 0, RESPONSE_ID_SCAN_BYTES) ?? '';
+      const id = ResponseIdTable.find(head);
+      if (id) {
+        idFound = true;
+        deps.responseIds.remember(id, route.backend);
+      }
     }
   };
   onMessage(first);
@@ -139,6 +153,7 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
       id,
       model: parsed.model,
       sessionKey: parsed.sessionKey,
+      pinnedBackend: parsed.previousResponseId ? deps.responseIds.backendOf(parsed.previousResponseId) : undefined,
       promptBytes: parsed.bodyBytes,
       stream: parsed.stream,
     });
