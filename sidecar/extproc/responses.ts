@@ -18,6 +18,8 @@ export interface RouteTarget {
   metadata: Record<string, string>;
   /** The sidecar's id for this request, passed to the observing filter. */
   requestId?: string;
+  /** The client sent no JSON content-type: add one (llama-swap answers 404 without it). */
+  addJsonContentType?: boolean;
   /** Replacement body (model alias rewrite), if any. */
   body?: Buffer;
 }
@@ -28,6 +30,7 @@ export function routeBody(t: RouteTarget): ProcessingResponse {
   const other = t.mode === 'original_dst' ? CLUSTER_HEADER : ENDPOINT_HEADER;
   const setHeaders = [header(set, t.value)];
   if (t.requestId) setHeaders.push(header(REQUEST_ID_HEADER, t.requestId));
+  if (t.addJsonContentType) setHeaders.push(header('content-type', 'application/json'));
   if (t.body) setHeaders.push(header('content-length', String(t.body.length)));
   return {
     request_body: {

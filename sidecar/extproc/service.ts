@@ -180,6 +180,7 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
           value,
           body: newBody,
           requestId: id,
+          addJsonContentType: !(headers.get('content-type') ?? '').includes('json'),
           metadata: { backend: r.backend, model: r.model, reason: r.reason, queued_ms: String(Math.round(r.queuedMs)), session: parsed.sessionKey ?? '' },
         }),
       );

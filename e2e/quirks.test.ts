@@ -1,0 +1,35 @@
+// Real-server quirks the gateway absorbs (recorded in ../shared/fixtures/real).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startGateway, type Gateway } from './harness.ts';
+import { PROJECT_ROOT } from '../sidecar/envoy/binary.ts';
+
+let gw: Gateway;
+
+describe('llama-swap without a JSON content-type', () => {
+  beforeAll(async () => {
+    gw = await startGateway({
+      sims: { s: { kind: 'llama-swap', models: [{ id: 'm1', loaded: true }], defaultMaxTokens: 2, loadInitMs: 10, timeScale: 0.1 } },
+      policy: { backends: [{ name: 's', kind: 'llama-swap', url: 'sim:s', models: ['m1'] }] },
+      probe: false,
+    });
+  });
+  afterAll(() => gw.stop());
+
+  it('the recorded llama-swap answers 404 when the request has no content-type', () => {
+    const recorded = readFileSync(join(PROJECT_ROOT, '../shared/fixtures/real/llama-swap/POST_v1_chat_completions_no_content_type.http'), 'utf8');
+    expect(recorded).toMatch(/404/);
+  });
+
+  it('the simulated llama-swap does the same when reached directly', async () => {
+    const r = await fetch(`${gw.sims.s!.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }), headers: { 'content-type': 'text/plain' } });
+    expect(r.status).toBe(404);
+  });
+
+  it('through the gateway the request is served: the sidecar adds the content-type', async () => {
+    const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }), headers: { 'content-type': 'text/plain' } });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { object: string }).object).toBe('chat.completion');
+  });
+});
