@@ -19,8 +19,6 @@
 // Also, in process: warmroute's parseRequest vs JSON.parse on the same bodies.
 //
 //   npm run bench:body   (writes bench/results/body-size.{json,md})
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
 import { freePort } from '../e2e/harness.ts';
 import { renderEnvoyConfig } from '../sidecar/envoy/config.ts';
@@ -32,6 +30,7 @@ import { startWorker, type Child } from './lib/children.ts';
 import { postTimed, target, type Target } from './lib/client.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { pairedBootstrap, quantile, round, seeded, shuffled, summarize, type Summary } from './lib/stats.ts';
+import { runIfMain, writeResultFiles } from './lib/results.ts';
 
 export const VARIANTS = ['direct', 'noop', 'noop_parse', 'warmroute_no_observe', 'noop_observe', 'warmroute'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -516,20 +515,7 @@ export function toMarkdown(r: BodyBenchResult): string {
 }
 
 export function writeResults(r: BodyBenchResult): void {
-  const dir = fileURLToPath(new URL('./results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(dir + 'body-size.json', JSON.stringify(r, null, 2) + '\n');
-  writeFileSync(dir + 'body-size.md', toMarkdown(r));
+  writeResultFiles('body-size', r, toMarkdown(r));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run()
-    .then((r) => {
-      process.stdout.write(toMarkdown(r));
-      process.exit(0);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    });
-}
+runIfMain(import.meta.url, () => run(), toMarkdown);

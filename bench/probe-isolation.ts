@@ -13,14 +13,13 @@
 // show how many probes were in flight when each request started.
 //
 //   npm run bench:probes   (writes bench/results/probe-isolation.{json,md})
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startGateway, type Gateway } from '../e2e/harness.ts';
 import { agenticBody, BENCH_MODEL } from './lib/bodies.ts';
 import { postTimed, target, type Target } from './lib/client.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { quantile, ratioBootstrap, round, summarize, type Summary } from './lib/stats.ts';
+import { runIfMain, writeResultFiles } from './lib/results.ts';
 
 export const PHASES = ['normal', 'slow'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -290,20 +289,7 @@ export function toMarkdown(r: ProbeBenchResult): string {
 }
 
 export function writeResults(r: ProbeBenchResult): void {
-  const dir = fileURLToPath(new URL('./results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(dir + 'probe-isolation.json', JSON.stringify(r, null, 2) + '\n');
-  writeFileSync(dir + 'probe-isolation.md', toMarkdown(r));
+  writeResultFiles('probe-isolation', r, toMarkdown(r));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run()
-    .then((r) => {
-      process.stdout.write(toMarkdown(r));
-      process.exit(0);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    });
-}
+runIfMain(import.meta.url, () => run(), toMarkdown);

@@ -45,7 +45,7 @@ function codeLine(r: () => number, indent: number): string {
     case 6:
       return `${pad}for (let i = 0; i < ${a}.length; i++) { if (${a}[i] === '"' || ${a}[i] === '\\\\') n++; }`;
     case 7:
-      return `${pad}// TODO(${pick(r, ['ana', 'jörg', 'zoë', 'li'])}): ${sentence(r, 6)}`;
+      return `${pad}// NOTE(${pick(r, ['ana', 'jörg', 'zoë', 'li'])}): ${sentence(r, 6)}`;
     case 8:
       return `${pad}await ${a}.write(Buffer.from('{"${b}":"${pick(r, WORDS)}","n":${Math.floor(r() * 1000)}}\\n'));`;
     case 9:
