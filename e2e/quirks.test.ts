@@ -33,3 +33,30 @@ describe('llama-swap without a JSON content-type', () => {
     expect(((await r.json()) as { object: string }).object).toBe('chat.completion');
   });
 });
+
+describe('what clients ask the gateway itself', () => {
+  let g: Gateway;
+  beforeAll(async () => {
+    g = await startGateway({
+      sims: { a: { kind: 'openai', models: [{ id: 'm1' }] } },
+      policy: { backends: [{ name: 'a', url: 'sim:a', models: ['m1'] }] },
+      probe: false,
+    });
+  });
+  afterAll(() => g.stop());
+
+  it('GET /v1/models/{id} answers one model (the OpenAI SDK’s models.retrieve), or 404', async () => {
+    const { default: OpenAI } = await import('openai');
+    const client = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'x' });
+    expect(await client.models.retrieve('m1')).toMatchObject({ id: 'm1', object: 'model' });
+    await expect(client.models.retrieve('nope')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('GET /health is 200 while a backend is healthy, 503 when none is', async () => {
+    expect((await fetch(`${g.url}/health`)).status).toBe(200);
+    g.sidecar!.store.markRequestFailure('a', Date.now(), 'test');
+    const r = await fetch(`${g.url}/health`);
+    expect(r.status).toBe(503);
+    expect(r.headers.get('content-type')).toContain('application/json');
+  });
+});

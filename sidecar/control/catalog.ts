@@ -7,16 +7,31 @@ type Catalog = ReturnType<Datastore['modelCatalog']>;
 
 const CREATED = Math.floor(Date.UTC(2025, 0, 1) / 1000);
 
+const openAiEntry = (m: Catalog[number]) => ({ id: m.model, object: 'model', created: CREATED, owned_by: 'warmroute', warmroute: { backends: m.backends } });
+const anthropicEntry = (m: Catalog[number]) => ({
+  type: 'model',
+  id: m.model,
+  display_name: m.model,
+  created_at: new Date(CREATED * 1000).toISOString(),
+  warmroute: { backends: m.backends },
+});
+
 export function openAiModels(catalog: Catalog): string {
-  return JSON.stringify({
-    object: 'list',
-    data: catalog.map((m) => ({ id: m.model, object: 'model', created: CREATED, owned_by: 'warmroute', warmroute: { backends: m.backends } })),
-  });
+  return JSON.stringify({ object: 'list', data: catalog.map(openAiEntry) });
+}
+
+/** GET /v1/models/{id}: `catalog` holds the one model. */
+export function openAiModel(catalog: Catalog): string {
+  return JSON.stringify(openAiEntry(catalog[0]!));
 }
 
 export function anthropicModels(catalog: Catalog): string {
-  const data = catalog.map((m) => ({ type: 'model', id: m.model, display_name: m.model, created_at: new Date(CREATED * 1000).toISOString(), warmroute: { backends: m.backends } }));
+  const data = catalog.map(anthropicEntry);
   return JSON.stringify({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
+}
+
+export function anthropicModel(catalog: Catalog): string {
+  return JSON.stringify(anthropicEntry(catalog[0]!));
 }
 
 export function ollamaTags(catalog: Catalog): string {
