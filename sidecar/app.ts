@@ -16,6 +16,7 @@ import { jsonLogger, type Logger } from './log.ts';
 import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
+import { Metrics } from './telemetry/metrics.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -45,8 +46,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   let policy = opts.policy;
   const store = new Datastore(policy);
   const scheduler: SchedulerCore = createScheduler(policy, store);
-  const control = new RequestControl(scheduler, clock, (o) => {
-    if (o.type === 'reject') log('request_rejected', { status: o.status, code: o.code });
+  const metrics = new Metrics(store, () => control.queued());
+  const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
+    metrics.admission(model, o);
+    if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
   });
 
   // A 5xx (or Envoy's 503 for a refused connection) marks the backend down
@@ -54,7 +57,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const observeResponse = (backend: string, model: string, status: number): void => {
     const now = clock.now();
     const transitions = status >= 500 ? store.markRequestFailure(backend, now, `HTTP ${status} on a request`) : status > 0 && status < 400 ? store.observeFirstByte(backend, model, now) : [];
-    for (const t of transitions) log('backend_transition', { ...t });
+    for (const t of transitions) {
+      log('backend_transition', { ...t });
+      metrics.transition(t);
+    }
     if (transitions.length) control.poke();
   };
 
@@ -62,14 +68,23 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const proto = loadExtProc();
   const grpc = new Server({ 'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024 });
   const handlers: ExternalProcessorHandlers = {
-    Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds }),
+    Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds, decided: (ms) => metrics.decided(ms) }),
   };
   grpc.addService(proto.envoy.service.ext_proc.v3.ExternalProcessor.service, handlers);
   const grpcPort = await new Promise<number>((resolve, reject) =>
     grpc.bindAsync(`${policy.sidecar.bind_host}:${policy.sidecar.grpc_port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
   );
 
-  const probing: ProbingHandle | undefined = opts.probe === false ? undefined : startProbing(store, policy, clock, log, () => control.poke());
+  const probing: ProbingHandle | undefined =
+    opts.probe === false
+      ? undefined
+      : startProbing(store, clock, log, {
+          transition: (t) => metrics.transition(t),
+          probed: (name, ok, ms) => {
+            metrics.probe(name, ok, ms);
+            control.poke();
+          },
+        });
 
   const reloads = { ok: 0, rejected: 0, last: undefined as undefined | { at: string; ok: boolean; error?: string } };
   const applyPolicy = (next: Policy): void => {
@@ -81,6 +96,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   };
   const watcher = opts.policyFile
     ? watchPolicy(opts.policyFile, () => policy, applyPolicy, (r) => {
+        metrics.reload(r.ok);
         if (r.ok) reloads.ok++;
         else reloads.rejected++;
         reloads.last = { at: new Date().toISOString(), ok: r.ok, ...(r.ok ? {} : { error: r.error }) };
@@ -107,6 +123,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
           decisions: scheduler.recentDecisions().slice(-50),
         }),
       );
+      return;
+    }
+    if (url.pathname === '/metrics') {
+      void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
       return;
     }
     if (url.pathname === '/healthz') {

@@ -1,8 +1,7 @@
 // Starts background probing of every backend and feeds the datastore. Each
 // transition is logged once; any change wakes the scheduler (queued requests
 // may fit now).
-import type { Datastore } from './datastore.ts';
-import type { Policy } from '../policy/schema.ts';
+import type { Datastore, Transition } from './datastore.ts';
 import type { Clock } from '../control/clock.ts';
 import type { Logger } from '../log.ts';
 import { Prober } from './prober.ts';
@@ -12,13 +11,21 @@ export interface ProbingHandle {
   stop(): void;
 }
 
-export function startProbing(store: Datastore, _policy: Policy, clock: Clock, log: Logger, changed: () => void): ProbingHandle {
+export interface ProbingEvents {
+  /** A backend or model changed state (once per change). */
+  transition(t: Transition): void;
+  /** A probe ended; `ok` false when it failed. */
+  probed(name: string, ok: boolean, ms: number): void;
+}
+
+export function startProbing(store: Datastore, clock: Clock, log: Logger, events: ProbingEvents): ProbingHandle {
   const prober = new Prober(store, {
     clock: { now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h) },
     onTransition: (t) => {
       log('backend_transition', { ...t });
+      events.transition(t);
     },
-    onProbe: () => changed(),
+    onProbe: (name, ok, ms) => events.probed(name, ok, ms),
   });
   prober.start();
   return { prober, stop: () => prober.stop() };

@@ -7,6 +7,7 @@ import type { CompletionInfo, RequestInfo, Scheduler, SchedulerOutcome } from '.
 export type Admission = Extract<SchedulerOutcome, { type: 'dispatch' } | { type: 'reject' }>;
 
 interface Pending {
+  model: string;
   resolve(o: Admission): void;
 }
 
@@ -20,7 +21,7 @@ export class RequestControl {
   constructor(
     private scheduler: Scheduler,
     private readonly clock: Clock,
-    private readonly onDecision: (o: Admission) => void = () => {},
+    private readonly onDecision: (o: Admission, model: string) => void = () => {},
   ) {}
 
   /** Swap the scheduler (policy reload). The caller migrates state; this only redirects calls. */
@@ -36,7 +37,7 @@ export class RequestControl {
   admit(req: RequestInfo): { queued: boolean; decision: Promise<Admission> } {
     let resolve!: (o: Admission) => void;
     const decision = new Promise<Admission>((r) => (resolve = r));
-    this.waiting.set(req.id, { resolve });
+    this.waiting.set(req.id, { model: req.model, resolve });
     this.apply(this.scheduler.submit(req, this.clock.now()));
     return { queued: this.waiting.has(req.id), decision };
   }
@@ -88,7 +89,7 @@ export class RequestControl {
         this.dispatchedAt.set(o.id, this.clock.now());
         this.routed.set(o.id, { backend: o.record.backend, model: o.record.model });
       }
-      this.onDecision(o);
+      this.onDecision(o, p.model);
       p.resolve(o);
     }
     this.armTimer();

@@ -25,6 +25,8 @@ export interface ServiceDeps {
   store: Datastore;
   control: RequestControl;
   log(event: string, fields: Record<string, unknown>): void;
+  /** Decision latency of a request dispatched without waiting (ms). */
+  decided(ms: number): void;
   /** Where each Responses-API response id is stored. */
   responseIds: ResponseIdTable;
   /** A routed request's response status arrived (observing filter). */
@@ -149,6 +151,7 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
   call.on('data', onMessage);
 
   function onBody(body: Buffer, apiKind: ApiKind): void {
+    const receivedAt = performance.now();
     const policy = deps.policy();
     const anthropic = apiKind === 'anthropic-messages';
     let parsed;
@@ -195,6 +198,7 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
           metadata: { backend: r.backend, model: r.model, reason: r.reason, queued_ms: String(Math.round(r.queuedMs)), session: parsed.sessionKey ?? '' },
         }),
       );
+      if (!queued) deps.decided(performance.now() - receivedAt);
     });
   }
 }
