@@ -60,3 +60,27 @@ describe('what clients ask the gateway itself', () => {
     expect(r.headers.get('content-type')).toContain('application/json');
   });
 });
+
+describe('HTTP/2 request with trailers', () => {
+  let g: Gateway;
+  beforeAll(async () => {
+    g = await startGateway({ sims: { a: { kind: 'openai', models: [{ id: 'm1' }], defaultMaxTokens: 2 } }, policy: { backends: [{ name: 'a', url: 'sim:a', models: ['m1'] }] }, probe: false });
+  });
+  afterAll(() => g.stop());
+
+  it('is routed (Envoy sends the buffered body with end_of_stream false when trailers follow)', async () => {
+    const { connect } = await import('node:http2');
+    const session = connect(g.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = session.request({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' }, { waitForTrailers: true });
+      req.on('wantTrailers', () => req.sendTrailers({ 'x-checksum': 'abc' }));
+      req.on('response', (h) => resolve(Number(h[':status'])));
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }));
+      req.resume();
+    });
+    session.close();
+    expect(status).toBe(200);
+    expect(g.sims.a!.stats().requests).toBe(1);
+  }, 20_000);
+});

@@ -84,6 +84,7 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
   let headers = new Map<string, string>();
   let api: ApiKind | undefined;
   let requestId: string | undefined;
+  let bodySeen = false;
   let done = false;
 
   const send = (r: ProcessingResponse): void => {
@@ -137,7 +138,10 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
         return send(continueHeaders());
       }
       if (msg.request === 'request_body' && msg.request_body && api) {
-        if (!msg.request_body.end_of_stream) return; // BUFFERED sends one message; ignore anything partial
+        // BUFFERED sends the whole body in one message (end_of_stream is false only
+        // when trailers follow, which this filter skips): decide on it either way.
+        if (bodySeen) return;
+        bodySeen = true;
         onBody(msg.request_body.body, api);
         return;
       }
