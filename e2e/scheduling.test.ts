@@ -3,7 +3,7 @@
 // hold one model each, replayed under warm-first, fifo and least-connections
 // on identical fresh fleets; plus queue-full backpressure.
 import { afterAll, describe, expect, it } from 'vitest';
-import { startGateway, type Gateway } from './harness.ts';
+import { eventually, startGateway, type Gateway } from './harness.ts';
 import type { SimSpec } from '../sim/index.ts';
 import type { Strategy } from '../sidecar/policy/schema.ts';
 
@@ -146,4 +146,29 @@ describe('backpressure', () => {
     expect(gw.sidecar!.control.queued()).toBe(0);
     expect(gw.sidecar!.store.totalInFlight()).toBe(0);
   }, 30_000);
+});
+
+describe('a client that leaves while queued', () => {
+  it('leaves the queue at once and never reaches a backend', async () => {
+    const gw = await startGateway({
+      sims: { a: { kind: 'openai', models: [{ id: 'slow' }], slots: 1, ttftMs: 1500, defaultMaxTokens: 2 } },
+      policy: { backends: [{ name: 'a', url: 'sim:a', models: ['slow'], slots: 1 }] },
+      probe: false,
+    });
+    gateways.push(gw);
+    const body = JSON.stringify({ model: 'slow', messages: [{ role: 'user', content: 'x' }] });
+    const first = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await eventually(() => gw.sidecar!.control.running() === 1, 2000, 'the first request to run');
+    const abort = new AbortController();
+    const second = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: abort.signal }).catch((e: unknown) => e);
+    await eventually(() => gw.sidecar!.control.queued() === 1, 2000, 'the second request to queue');
+    abort.abort();
+    await eventually(() => gw.sidecar!.control.queued() === 0, 2000, 'the queue to empty');
+    expect(gw.sidecar!.scheduler.queueLength()).toBe(0);
+    expect(await second).toBeInstanceOf(Error);
+    expect((await first).status).toBe(200);
+    await eventually(() => gw.sidecar!.store.totalInFlight() === 0, 3000, 'in-flight to return to 0');
+    expect(gw.sims.a!.stats().requests).toBe(1);
+    expect(gw.sidecar!.store.releaseUnderflows).toBe(0);
+  }, 20_000);
 });
