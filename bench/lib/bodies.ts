@@ -81,7 +81,7 @@ function systemPrompt(r: () => number, paragraphs: number): string {
 }
 
 function tools(r: () => number, n: number): unknown[] {
-  const names = ['read_file', 'write_file', 'edit_file', 'bash', 'grep', 'glob', 'list_dir', 'web_fetch', 'todo_write', 'task'];
+  const names = ['read_file', 'write_file', 'edit_file', 'bash', 'grep', 'glob', 'list_dir', 'web_fetch', 'plan_write', 'task'];
   return names.slice(0, n).map((name) => ({
     type: 'function',
     function: {
