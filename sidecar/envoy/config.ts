@@ -8,9 +8,7 @@ import type { Policy } from '../policy/schema.ts';
 export const ENDPOINT_HEADER = 'x-warmroute-endpoint';
 /** Header the sidecar sets to a cluster name (cluster_header mode). */
 export const CLUSTER_HEADER = 'x-warmroute-cluster';
-/** Header carrying the sidecar's request id from the routing filter to the observing one. */
-export const REQUEST_ID_HEADER = 'x-warmroute-request-id';
-export const ROUTING_HEADERS = [ENDPOINT_HEADER, CLUSTER_HEADER, REQUEST_ID_HEADER] as const;
+export const ROUTING_HEADERS = [ENDPOINT_HEADER, CLUSTER_HEADER] as const;
 /** Dynamic metadata namespace the sidecar writes (access logs, debug headers). */
 export const METADATA_NAMESPACE = 'warmroute';
 export const SIDECAR_CLUSTER = 'warmroute_sidecar';
@@ -246,8 +244,11 @@ function responsesRoute(routed: Yaml): Yaml {
   };
 }
 
+// Request headers are skipped: the routing filter's dynamic metadata (forwarded
+// below) tells which request a response belongs to, so each response costs the
+// observer one message.
 const OBSERVE_MODE = {
-  request_header_mode: 'SEND',
+  request_header_mode: 'SKIP',
   request_body_mode: 'NONE',
   response_header_mode: 'SEND',
   response_body_mode: 'NONE',
@@ -268,6 +269,7 @@ function observeFilter(): Yaml {
       grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
       observability_mode: true,
       processing_mode: OBSERVE_MODE,
+      metadata_options: { forwarding_namespaces: { untyped: [METADATA_NAMESPACE] } },
       failure_mode_allow: true,
       deferred_close_timeout: '1s',
     },

@@ -1,8 +1,11 @@
 // Builders for the ProcessingResponse messages the sidecar sends to Envoy.
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import type { Struct } from './generated/google/protobuf/Struct.ts';
-import { CLUSTER_HEADER, ENDPOINT_HEADER, METADATA_NAMESPACE, REQUEST_ID_HEADER } from '../envoy/config.ts';
+import { CLUSTER_HEADER, ENDPOINT_HEADER, METADATA_NAMESPACE } from '../envoy/config.ts';
 import type { ErrorReply } from '../control/errors.ts';
+
+/** Key of the request id in the dynamic metadata the observing filter receives. */
+export const REQUEST_ID_KEY = 'request_id';
 
 const header = (key: string, value: string) => ({ header: { key, raw_value: Buffer.from(value) } });
 
@@ -16,7 +19,7 @@ export interface RouteTarget {
   mode: 'original_dst' | 'cluster_header';
   value: string;
   metadata: Record<string, string>;
-  /** The sidecar's id for this request, passed to the observing filter. */
+  /** The sidecar's id for this request, passed to the observing filter in dynamic metadata. */
   requestId?: string;
   /** The client sent no JSON content-type: add one (llama-swap answers 404 without it). */
   addJsonContentType?: boolean;
@@ -29,7 +32,6 @@ export function routeBody(t: RouteTarget): ProcessingResponse {
   const set = t.mode === 'original_dst' ? ENDPOINT_HEADER : CLUSTER_HEADER;
   const other = t.mode === 'original_dst' ? CLUSTER_HEADER : ENDPOINT_HEADER;
   const setHeaders = [header(set, t.value)];
-  if (t.requestId) setHeaders.push(header(REQUEST_ID_HEADER, t.requestId));
   if (t.addJsonContentType) setHeaders.push(header('content-type', 'application/json'));
   if (t.body) setHeaders.push(header('content-length', String(t.body.length)));
   return {
@@ -40,7 +42,7 @@ export function routeBody(t: RouteTarget): ProcessingResponse {
         clear_route_cache: true,
       },
     },
-    dynamic_metadata: struct({ [METADATA_NAMESPACE]: t.metadata }),
+    dynamic_metadata: struct({ [METADATA_NAMESPACE]: t.requestId ? { ...t.metadata, [REQUEST_ID_KEY]: t.requestId } : t.metadata }),
   };
 }
 

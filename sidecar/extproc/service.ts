@@ -7,8 +7,8 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
-import { REQUEST_ID_HEADER } from '../envoy/config.ts';
-import { continueHeaders, errorResponse, extendTimeout, immediate, routeBody } from './responses.ts';
+import { METADATA_NAMESPACE } from '../envoy/config.ts';
+import { REQUEST_ID_KEY, continueHeaders, errorResponse, extendTimeout, immediate, routeBody } from './responses.ts';
 import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
 import { errorReply, type ErrorReply } from '../control/errors.ts';
 import { anthropicModel, anthropicModels, ollamaTags, openAiModel, openAiModels } from '../control/catalog.ts';
@@ -44,8 +44,9 @@ export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
 }
 
 /**
- * The observing filter's stream: request headers (with our request id) then
- * response headers (with the status). Envoy does not wait for answers here.
+ * The observing filter's stream: response headers (with the status, and our
+ * request id in the forwarded dynamic metadata), then on /v1/responses the
+ * body. Envoy does not wait for answers here.
  */
 function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
   let requestId: string | undefined;
@@ -54,9 +55,9 @@ function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, de
   let head = '';
   let idFound = false;
   const onMessage = (msg: ProcessingRequest__Output): void => {
-    if (msg.request === 'request_headers') {
-      requestId = headerValue(msg.request_headers?.headers?.headers, REQUEST_ID_HEADER);
-    } else if (msg.request === 'response_headers' && requestId) {
+    if (msg.request === 'response_headers') {
+      requestId = msg.metadata_context?.filter_metadata[METADATA_NAMESPACE]?.fields?.[REQUEST_ID_KEY]?.stringValue ?? undefined;
+      if (!requestId) return; // a request the sidecar refused or never routed
       route = deps.control.routeOf(requestId);
       const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
       if (route) deps.observeResponse(route.backend, route.model, status);
