@@ -121,3 +121,14 @@ describe('Datastore model limits', () => {
     expect(s.releaseUnderflows).toBe(1);
   });
 });
+
+describe('Datastore addresses across reloads', () => {
+  it('forgets a resolved address when the backend URL changes', () => {
+    const s = new Datastore(Policy.parse({ backends: [{ name: 'a', url: 'http://host-one:8080' }] }));
+    s.setAddress('a', '10.0.0.1:8080');
+    s.setBackends(Policy.parse({ backends: [{ name: 'a', url: 'http://host-one:8080', models: ['x'] }] }));
+    expect(s.address('a')).toBe('10.0.0.1:8080');
+    s.setBackends(Policy.parse({ backends: [{ name: 'a', url: 'http://10.0.0.2:9090' }] }));
+    expect(s.address('a')).toBe('10.0.0.2:9090');
+  });
+});

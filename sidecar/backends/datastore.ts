@@ -72,7 +72,7 @@ export class Datastore {
     for (const spec of policy.backends) {
       const prev = this.backends.get(spec.name);
       const rec: BackendRecord = prev
-        ? { ...prev, spec }
+        ? { ...prev, spec, address: prev.spec.url === spec.url ? prev.address : undefined }
         : { spec, models: new Map(), inFlight: 0, inFlightByModel: new Map() };
       for (const m of spec.models) {
         if (!rec.models.has(m)) rec.models.set(m, { backendId: spec.aliases[m] ?? m, state: 'cold' });
@@ -102,9 +102,12 @@ export class Datastore {
   address(name: string): string | undefined {
     const rec = this.backends.get(name);
     if (!rec) return undefined;
-    if (rec.address) return rec.address;
-    const u = new URL(rec.spec.url);
-    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+    if (!rec.address) {
+      // Until the prober has resolved it (an IP literal needs no resolving): the URL's own host:port.
+      const u = new URL(rec.spec.url);
+      rec.address = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+    }
+    return rec.address;
   }
 
   specs(): BackendSpec[] {

@@ -102,7 +102,7 @@ export function parseRequest(api: ApiKind, body: Buffer, headers: ReadonlyMap<st
   const previous = str('previous_response_id');
   if (previous) parsed.previousResponseId = previous.slice(0, MAX_SESSION_KEY);
 
-  const found = sessionFromHeaders(headers, session.headers) ?? sessionFromBody(api, str, raw);
+  const found = sessionFromHeaders(headers, session.headers) ?? sessionFromBody(api, str, raw, previous);
   if (found) {
     parsed.sessionKey = found.key.slice(0, MAX_SESSION_KEY);
     parsed.sessionSource = found.source;
@@ -137,11 +137,11 @@ function sessionFromBody(
   api: ApiKind,
   str: (k: string) => string | undefined,
   raw: (k: string) => string | undefined,
+  previousResponseId: string | undefined,
 ): { key: string; source: string } | undefined {
   const pck = str('prompt_cache_key');
   if (pck) return { key: pck, source: 'body:prompt_cache_key' };
-  const prev = str('previous_response_id');
-  if (prev) return { key: prev, source: 'body:previous_response_id' };
+  if (previousResponseId) return { key: previousResponseId, source: 'body:previous_response_id' };
   if (api === 'anthropic-messages') {
     const meta = raw('metadata');
     if (meta && meta.length < 4096 && meta[0] === '{') {

@@ -54,26 +54,6 @@ function shapeProblem(error: z.ZodError): string {
   return `unexpected shape${at}: ${issue.message}`;
 }
 
-/** GET `path`, require a 2xx, parse JSON and validate it with `schema`. */
-export async function fetchJson<S extends z.ZodType>(http: ProbeHttp, path: string, schema: S): Promise<Answer<z.output<S>>> {
-  const raw = await fetchRaw(http, path);
-  if (!raw.ok) return raw;
-  const { status, body } = raw.res;
-  if (status < 200 || status > 299) {
-    const message = serverMessage(body);
-    return { ok: false, status, message, reason: `GET ${path}: HTTP ${status}${message ? ` ${message}` : ''}` };
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return { ok: false, status, reason: `GET ${path}: answer is not JSON` };
-  }
-  const checked = schema.safeParse(parsed);
-  if (!checked.success) return { ok: false, status, reason: `GET ${path}: ${shapeProblem(checked.error)}` };
-  return { ok: true, status, value: checked.data };
-}
-
 /** GET `path` and require a 2xx; the body as text (Prometheus metrics, plain "OK"). */
 export async function fetchText(http: ProbeHttp, path: string): Promise<Answer<string>> {
   const raw = await fetchRaw(http, path);
@@ -84,6 +64,22 @@ export async function fetchText(http: ProbeHttp, path: string): Promise<Answer<s
     return { ok: false, status, message, reason: `GET ${path}: HTTP ${status}${message ? ` ${message}` : ''}` };
   }
   return { ok: true, status, value: body };
+}
+
+/** GET `path`, require a 2xx, parse JSON and validate it with `schema`. */
+export async function fetchJson<S extends z.ZodType>(http: ProbeHttp, path: string, schema: S): Promise<Answer<z.output<S>>> {
+  const text = await fetchText(http, path);
+  if (!text.ok) return text;
+  const { status, value: body } = text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { ok: false, status, reason: `GET ${path}: answer is not JSON` };
+  }
+  const checked = schema.safeParse(parsed);
+  if (!checked.success) return { ok: false, status, reason: `GET ${path}: ${shapeProblem(checked.error)}` };
+  return { ok: true, status, value: checked.data };
 }
 
 /** A number field the probe can do without: a wrong type or a negative value reads as absent rather than failing the answer. */
