@@ -26,8 +26,14 @@ export class SchedulerPort {
   private readonly store: Datastore;
   private readonly core: SchedulerCore;
 
-  constructor(policy: Policy, strategy: Strategy) {
-    const p: Policy = { ...policy, scheduler: { ...policy.scheduler, strategy } };
+  /**
+   * `sessions`: distinct session keys in the trace. The session table is
+   * sized to hold them all (never smaller than the policy would evict at),
+   * since its preallocation would otherwise dominate a short replay's cost.
+   */
+  constructor(policy: Policy, strategy: Strategy, sessions: number) {
+    const maxEntries = Math.min(policy.sessions.max_entries, Math.max(16, sessions + 1));
+    const p: Policy = { ...policy, scheduler: { ...policy.scheduler, strategy }, sessions: { ...policy.sessions, max_entries: maxEntries } };
     this.store = new Datastore(p);
     this.core = createScheduler(p, this.store);
   }

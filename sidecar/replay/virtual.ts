@@ -21,7 +21,7 @@ const MAX_IDLE_WAKES = 100_000;
 export function replayVirtual(trace: Trace, policy: Policy, fleet: readonly ServerModel[], strategy: Strategy): RunResult {
   const wallStart = performance.now();
   const events = new EventQueue();
-  const port = new SchedulerPort(policy, strategy);
+  const port = new SchedulerPort(policy, strategy, new Set(trace.requests.map((r) => r.session)).size);
   const loads: LoadCounts = { total: 0, byModel: {} };
   const servers = new Map<string, VirtualServer>();
   const onServer = (e: ServerEvent): void => {
