@@ -17,6 +17,7 @@ import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
+import { RecordingHook } from './replay/recording.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -47,7 +48,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const store = new Datastore(policy);
   const scheduler: SchedulerCore = createScheduler(policy, store);
   const metrics = new Metrics(store, () => control.queued());
-  const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
+  // Opt-in traffic recording (policy `record`): buffered in memory, written by a timer.
+  const recording = new RecordingHook(() => clock.now(), (error) => log('recording_error', { error }));
+  void recording.configure(policy.record);
+  const control: RequestControl = new RequestControl(recording.wrap(scheduler), clock, (o, model) => {
     metrics.admission(model, o);
     if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
   });
@@ -92,6 +96,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     if (probing) probing.prober.setPolicy(next);
     else store.setBackends(next);
     scheduler.setPolicy(next);
+    void recording.configure(next.record);
     control.poke();
   };
   const watcher = opts.policyFile
@@ -159,6 +164,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       grpc.forceShutdown();
       admin.closeAllConnections();
       await new Promise<void>((r) => admin.close(() => r()));
+      await recording.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import { resolveSettings, loadMsFor, type SimSettings, type SlotScope } from '..
 import { KINDS } from '../../sim/kinds/registry.ts';
 import type { FleetSpec, SimSpec } from '../../sim/spec.ts';
 import type { Policy } from '../policy/schema.ts';
+import type { TraceRequest } from './trace.ts';
 
 export interface ModelModel {
   /** Public name (what clients and the trace say). */
@@ -35,6 +36,11 @@ export class FleetModelError extends Error {}
 /** Time a request holds a slot once its model is warm: first token, then the rest at the token pace (the simulator's pacing). */
 export function serviceMs(server: Pick<ServerModel, 'ttftMs' | 'tokenMs'>, outputTokens: number): number {
   return server.ttftMs + Math.max(0, outputTokens - 1) * server.tokenMs;
+}
+
+/** A trace request's service time on this server: the measured one when recorded, else derived from its output tokens. */
+export function requestServiceMs(server: Pick<ServerModel, 'ttftMs' | 'tokenMs'>, r: Pick<TraceRequest, 'output_tokens' | 'service_ms'>): number {
+  return r.service_ms ?? serviceMs(server, r.output_tokens ?? 0);
 }
 
 /** Fleet spec for a policy alone: each backend simulated as its kind with default sizes and speeds. */

@@ -5,7 +5,7 @@
 // are synthetic (a filler prompt of about prompt_tokens tokens, max_tokens =
 // output_tokens); a session goes in the x-session-id header.
 import type { LoadCounts, RequestResult, RunResult } from './run-result.ts';
-import { dependenciesOf, type Trace, type TraceApi, type TraceRequest } from './trace.ts';
+import { dependenciesOf, outputTokensOf, type Trace, type TraceApi, type TraceRequest } from './trace.ts';
 
 export interface LiveOptions {
   /** e.g. http://127.0.0.1:18080 or http://host:40114/olla/proxy (a trailing /v1 is accepted). */
@@ -38,15 +38,16 @@ function filler(tokens: number): string {
 
 export function requestBody(r: TraceRequest): Record<string, unknown> {
   const prompt = filler(r.prompt_tokens);
+  const maxTokens = outputTokensOf(r);
   switch (r.api) {
     case 'embeddings':
       return { model: r.model, input: prompt };
     case 'completions':
-      return { model: r.model, prompt, max_tokens: r.output_tokens, stream: r.stream };
+      return { model: r.model, prompt, max_tokens: maxTokens, stream: r.stream };
     case 'messages':
-      return { model: r.model, max_tokens: Math.max(1, r.output_tokens), messages: [{ role: 'user', content: prompt }], stream: r.stream };
+      return { model: r.model, max_tokens: Math.max(1, maxTokens), messages: [{ role: 'user', content: prompt }], stream: r.stream };
     case 'chat':
-      return { model: r.model, messages: [{ role: 'user', content: prompt }], max_tokens: r.output_tokens, stream: r.stream };
+      return { model: r.model, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, stream: r.stream };
   }
 }
 

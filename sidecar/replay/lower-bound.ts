@@ -8,7 +8,7 @@
 //    plus the gap) and no earlier than its model's fastest load, counted once
 //    from time 0 (an oracle pre-loads), then takes its fastest service time;
 //  - makespan ≥ total service time / total slots of the fleet.
-import { serviceMs, type ServerModel } from './fleet-model.ts';
+import { requestServiceMs, type ServerModel } from './fleet-model.ts';
 import { dependenciesOf, type Trace, type TraceRequest } from './trace.ts';
 
 export interface LowerBound {
@@ -85,7 +85,7 @@ export function lowerBound(trace: Trace, fleet: readonly ServerModel[]): LowerBo
       continue;
     }
     if (f.loadMs > 0) coldModels.add(r.model);
-    const service = Math.min(...f.servers.map((s) => serviceMs(s, r.output_tokens)));
+    const service = Math.min(...f.servers.map((s) => requestServiceMs(s, r)));
     work += service;
     const end = Math.max(ready, f.loadMs) + service;
     earliestEnd.set(r.id, end);

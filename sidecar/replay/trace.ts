@@ -21,14 +21,28 @@ export const TraceRequest = z
     after: z.union([ID, z.array(ID).min(1)]).optional().describe('Starts gap_ms after every one of these requests ENDS (closed loop).'),
     gap_ms: z.number().min(0).optional().describe('Delay after the last of `after` ends; default 0. Only with `after`.'),
     prompt_tokens: z.number().int().min(0).describe('Prompt size in tokens.'),
-    output_tokens: z.number().int().min(0).describe('Tokens generated (0 for embeddings).'),
+    output_tokens: z.number().int().min(0).optional().describe('Tokens generated (0 for embeddings). Required unless service_ms is given.'),
+    service_ms: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('Measured time on the backend, dispatch → end (recordings, where output tokens are unknown); virtual replay uses it instead of deriving a service time from output_tokens.'),
     stream: z.boolean().default(true),
     api: TraceApi.default('chat'),
+    recorded: z
+      .strictObject({
+        wait_ms: z.number().min(0).optional().describe('Time it queued in the sidecar.'),
+        backend: z.string().optional(),
+        outcome: z.string().optional().describe('dispatched, cancelled, or the refusal code.'),
+      })
+      .optional()
+      .describe('What the recording sidecar observed; informational, replay ignores it.'),
   })
   .superRefine((r, ctx) => {
     const has = (r.at_ms !== undefined ? 1 : 0) + (r.after !== undefined ? 1 : 0);
     if (has !== 1) ctx.addIssue({ code: 'custom', message: 'needs exactly one of "at_ms" (arrival time) or "after" (request ids it waits for)' });
     if (r.gap_ms !== undefined && r.after === undefined) ctx.addIssue({ code: 'custom', path: ['gap_ms'], message: '"gap_ms" only goes with "after"' });
+    if (r.output_tokens === undefined && r.service_ms === undefined) ctx.addIssue({ code: 'custom', path: ['output_tokens'], message: 'needs "output_tokens" (or a measured "service_ms")' });
   });
 export type TraceRequest = z.infer<typeof TraceRequest>;
 export type TraceRequestInput = z.input<typeof TraceRequest>;
@@ -142,6 +156,12 @@ function findCycle(requests: readonly TraceRequest[]): string[] | undefined {
   return undefined;
 }
 
+/** Tokens a request generates: as given, else estimated from a measured service time at the simulator's default pace. */
+export const DEFAULT_TOKENS_PER_SEC = 50;
+export function outputTokensOf(r: TraceRequest): number {
+  return r.output_tokens ?? Math.round(((r.service_ms ?? 0) * DEFAULT_TOKENS_PER_SEC) / 1000);
+}
+
 /** One request as a JSONL line (defaults left out, so recordings stay small). */
 export function formatTraceLine(r: TraceRequestInput): string {
   const out: Record<string, unknown> = { id: r.id, model: r.model };
@@ -150,9 +170,11 @@ export function formatTraceLine(r: TraceRequestInput): string {
   if (r.after !== undefined) out.after = r.after;
   if (r.gap_ms !== undefined) out.gap_ms = r.gap_ms;
   out.prompt_tokens = r.prompt_tokens;
-  out.output_tokens = r.output_tokens;
+  if (r.output_tokens !== undefined) out.output_tokens = r.output_tokens;
+  if (r.service_ms !== undefined) out.service_ms = r.service_ms;
   if (r.stream === false) out.stream = false;
   if (r.api !== undefined && r.api !== 'chat') out.api = r.api;
+  if (r.recorded !== undefined) out.recorded = r.recorded;
   return JSON.stringify(out);
 }
 

@@ -7,10 +7,10 @@
 // observer and the prober would report them (without their lag).
 import type { Policy, Strategy } from '../policy/schema.ts';
 import { EventQueue } from './event-queue.ts';
-import { serviceMs, type ServerModel } from './fleet-model.ts';
+import { requestServiceMs, type ServerModel } from './fleet-model.ts';
 import type { LoadCounts, RequestResult, RunResult } from './run-result.ts';
 import { SchedulerPort, type PortOutcome } from './scheduler-port.ts';
-import { dependenciesOf, type Trace, type TraceRequest } from './trace.ts';
+import { dependenciesOf, outputTokensOf, type Trace, type TraceRequest } from './trace.ts';
 import { VirtualServer, type ServerEvent } from './virtual-server.ts';
 
 export class ReplayStuckError extends Error {}
@@ -77,13 +77,13 @@ export function replayVirtual(trace: Trace, policy: Policy, fleet: readonly Serv
         {
           id: r.id,
           model: o.model,
-          serviceMs: serviceMs(server.spec, r.output_tokens),
+          serviceMs: requestServiceMs(server.spec, r),
           started: (t) => {
             res.startedAt = t;
           },
           ended: (t) => {
             res.endedAt = t;
-            apply(port.complete(r.id, t, t - dispatchedAt, r.output_tokens), t);
+            apply(port.complete(r.id, t, t - dispatchedAt, outputTokensOf(r)), t);
             ended(r.id, t);
           },
         },
