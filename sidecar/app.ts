@@ -2,7 +2,6 @@
 // ext_proc gRPC server and the admin HTTP server. I/O lives here and in the
 // prober; everything the request path touches is in memory.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { loadExtProc } from './extproc/proto.ts';
 import { handleStream } from './extproc/service.ts';
 import type { ExternalProcessorHandlers } from './extproc/generated/envoy/service/ext_proc/v3/ExternalProcessor.ts';
@@ -17,6 +16,8 @@ import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
+import { startAdminServer } from './admin/server.ts';
+import type { ReloadCounts } from './admin/status.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -86,7 +87,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
           },
         });
 
-  const reloads = { ok: 0, rejected: 0, last: undefined as undefined | { at: string; ok: boolean; error?: string } };
+  const reloads: ReloadCounts = { ok: 0, rejected: 0, last: undefined };
   const applyPolicy = (next: Policy): void => {
     policy = next;
     if (probing) probing.prober.setPolicy(next);
@@ -105,37 +106,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       })
     : undefined;
 
-  const admin = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://admin');
-    if (url.pathname === '/status') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          strategy: policy.scheduler.strategy,
-          reloads,
-          queued: control.queued(),
-          running: control.running(),
-          inFlight: store.totalInFlight(),
-          releaseUnderflows: store.releaseUnderflows,
-          backends: store.views().map(viewJson),
-          models: store.modelCatalog(),
-          queue: scheduler.queueSnapshot(clock.now()),
-          decisions: scheduler.recentDecisions().slice(-50),
-        }),
-      );
-      return;
-    }
-    if (url.pathname === '/metrics') {
-      void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
-      return;
-    }
-    if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', code: 'not_found' } }));
-  });
-  const adminPort = await listen(admin, policy.sidecar.admin_host, policy.sidecar.admin_port);
+  const admin = await startAdminServer({ policy: () => policy, store, scheduler, control, clock, reloads, metrics }, policy.sidecar.admin_host, policy.sidecar.admin_port);
+  const adminPort = admin.port;
   log('sidecar_started', {
     grpc: `${policy.sidecar.host}:${grpcPort}`,
     admin: `${policy.sidecar.admin_host}:${adminPort}`,
@@ -157,30 +129,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       probing?.stop();
       await new Promise<void>((r) => grpc.tryShutdown(() => r()));
       grpc.forceShutdown();
-      admin.closeAllConnections();
-      await new Promise<void>((r) => admin.close(() => r()));
+      await admin.close();
     },
   };
-}
-
-function viewJson(v: ReturnType<Datastore['views']>[number]): Record<string, unknown> {
-  return {
-    name: v.name,
-    healthy: v.healthy,
-    slots: v.slots,
-    maxModels: Number.isFinite(v.maxModels) ? v.maxModels : null,
-    inFlight: v.inFlight,
-    externalInFlight: v.externalInFlight,
-    models: Object.fromEntries([...v.models].map(([k, m]) => [k, m.state])),
-  };
-}
-
-function listen(server: HttpServer, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const a = server.address();
-      resolve(typeof a === 'object' && a ? a.port : port);
-    });
-  });
 }

@@ -1,0 +1,61 @@
+// The sidecar's admin HTTP server: a path → handler table (status, metrics,
+// healthz). Separate from the ext_proc gRPC server; loopback by default.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { statusJson, type StatusSources } from './status.ts';
+
+export interface AdminSources extends StatusSources {
+  metrics: Metrics;
+}
+
+export interface AdminServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function adminRoutes(s: AdminSources): Map<string, Handler> {
+  return new Map<string, Handler>([
+    ['/status', (_req, res) => sendJson(res, 200, statusJson(s))],
+    [
+      '/metrics',
+      (_req, res) => {
+        void s.metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': s.metrics.registry.contentType }).end(text));
+      },
+    ],
+    ['/healthz', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')],
+  ]);
+}
+
+export async function startAdminServer(s: AdminSources, host: string, port: number): Promise<AdminServer> {
+  const routes = adminRoutes(s);
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://admin').pathname;
+    const handler = routes.get(path);
+    if (handler) return handler(req, res);
+    sendJson(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: 'not_found' } });
+  });
+  const bound = await listen(server, host, port);
+  return {
+    port: bound,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}
