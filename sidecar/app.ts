@@ -5,19 +5,21 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadExtProc } from './extproc/proto.ts';
 import { handleStream } from './extproc/service.ts';
 import type { ExternalProcessorHandlers } from './extproc/generated/envoy/service/ext_proc/v3/ExternalProcessor.ts';
-import { Datastore } from './backends/datastore.ts';
+import { Datastore, type Transition } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
 import { createScheduler } from './scheduler/index.ts';
 import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
-import { jsonLogger, type Logger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { startAdminServer } from './admin/server.ts';
+import { resolveAdminToken } from './admin/auth.ts';
 import type { ReloadCounts } from './admin/status.ts';
+import { FleetEvents } from './admin/events.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -42,14 +44,18 @@ export interface Sidecar {
 }
 
 export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
-  const log = opts.log ?? jsonLogger('sidecar');
+  const log = opts.log ?? createLogger('sidecar');
   const clock = opts.clock ?? systemClock;
   let policy = opts.policy;
+  // Before binding anything: refuse an admin API open to the network.
+  const adminToken = resolveAdminToken(policy.sidecar, process.env);
   const store = new Datastore(policy);
   const scheduler: SchedulerCore = createScheduler(policy, store);
   const metrics = new Metrics(store, () => control.queued());
+  const events = new FleetEvents();
   const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
     metrics.admission(model, o);
+    if (o.type === 'dispatch') events.decided(o.record);
     if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
   });
 
@@ -59,11 +65,16 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     const now = clock.now();
     const transitions = status >= 500 ? store.markRequestFailure(backend, now, `HTTP ${status} on a request`) : status > 0 && status < 400 ? store.observeFirstByte(backend, model, now) : [];
     for (const t of transitions) {
-      log('backend_transition', { ...t });
+      const reason = failureBehind(t);
+      log('backend_transition', { ...t, reason });
       metrics.transition(t);
+      events.transition(t, now, reason);
     }
     if (transitions.length) control.poke();
   };
+
+  /** What took a backend down (for the log line and the dashboard's timeline). */
+  const failureBehind = (t: Transition): string | undefined => (t.kind === 'health' && t.to === 'down' ? store.status(t.backend)?.failure : undefined);
 
   const responseIds = new ResponseIdTable();
   const proto = loadExtProc();
@@ -80,9 +91,13 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     opts.probe === false
       ? undefined
       : startProbing(store, clock, log, {
-          transition: (t) => metrics.transition(t),
+          transition: (t) => {
+            metrics.transition(t);
+            events.transition(t, clock.now(), failureBehind(t));
+          },
           probed: (name, ok, ms) => {
             metrics.probe(name, ok, ms);
+            events.probed(name, ok, clock.now(), store.status(name)?.failure);
             control.poke();
           },
         });
@@ -93,6 +108,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     if (probing) probing.prober.setPolicy(next);
     else store.setBackends(next);
     scheduler.setPolicy(next);
+    events.keepOnly(new Set(next.backends.map((b) => b.name)));
     control.poke();
   };
   const watcher = opts.policyFile
@@ -106,7 +122,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       })
     : undefined;
 
-  const admin = await startAdminServer({ policy: () => policy, store, scheduler, control, clock, reloads, metrics }, policy.sidecar.admin_host, policy.sidecar.admin_port);
+  const admin = await startAdminServer(
+    { policy: () => policy, store, scheduler, control, clock, reloads, metrics, events },
+    { host: policy.sidecar.admin_host, port: policy.sidecar.admin_port, token: adminToken },
+  );
   const adminPort = admin.port;
   log('sidecar_started', {
     grpc: `${policy.sidecar.host}:${grpcPort}`,

@@ -1,8 +1,10 @@
 // The sidecar's admin HTTP server: a path → handler table (status, metrics,
-// healthz). Separate from the ext_proc gRPC server; loopback by default.
+// healthz). Separate from the ext_proc gRPC server; loopback by default, a
+// bearer token when bound elsewhere (auth.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { statusJson, type StatusSources } from './status.ts';
+import { OPEN_PATHS, presentedToken, tokenMatches } from './auth.ts';
 
 export interface AdminSources extends StatusSources {
   metrics: Metrics;
@@ -28,10 +30,20 @@ export function adminRoutes(s: AdminSources): Map<string, Handler> {
   ]);
 }
 
-export async function startAdminServer(s: AdminSources, host: string, port: number): Promise<AdminServer> {
+export interface AdminListen {
+  host: string;
+  port: number;
+  /** Bearer token every path but /healthz demands (see auth.ts); undefined = open. */
+  token: string | undefined;
+}
+
+export async function startAdminServer(s: AdminSources, { host, port, token }: AdminListen): Promise<AdminServer> {
   const routes = adminRoutes(s);
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://admin').pathname;
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    if (token !== undefined && !OPEN_PATHS.has(path) && !tokenMatches(presentedToken(req, url), token))
+      return sendJson(res, 401, { error: { message: 'The admin API needs a bearer token (Authorization: Bearer <token>).', type: 'authentication_error', code: 'unauthorized' } }, { 'www-authenticate': 'Bearer' });
     const handler = routes.get(path);
     if (handler) return handler(req, res);
     sendJson(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: 'not_found' } });
