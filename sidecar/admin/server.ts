@@ -1,9 +1,11 @@
-// The sidecar's admin HTTP server: a path → handler table (status, metrics,
-// healthz). Separate from the ext_proc gRPC server; loopback by default, a
+// The sidecar's admin HTTP server: a path → handler table (the dashboard at
+// /, its live feed /events, status, metrics, healthz). Separate from the ext_proc gRPC server; loopback by default, a
 // bearer token when bound elsewhere (auth.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from '../telemetry/metrics.ts';
-import { statusJson, type StatusSources } from './status.ts';
+import { statusJson, statusSnapshot, type StatusSources } from './status.ts';
+import { LiveStatus } from './live.ts';
+import { loadDashboardPage, type DashboardPage } from './dashboard-page.ts';
 import { OPEN_PATHS, presentedToken, tokenMatches } from './auth.ts';
 
 export interface AdminSources extends StatusSources {
@@ -17,8 +19,10 @@ export interface AdminServer {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function adminRoutes(s: AdminSources): Map<string, Handler> {
+export function adminRoutes(s: AdminSources, live: LiveStatus, page: DashboardPage): Map<string, Handler> {
   return new Map<string, Handler>([
+    ['/', (_req, res) => res.writeHead(200, page.headers).end(page.html)],
+    ['/events', (req, res) => live.attach(req, res)],
     ['/status', (_req, res) => sendJson(res, 200, statusJson(s))],
     [
       '/metrics',
@@ -38,7 +42,8 @@ export interface AdminListen {
 }
 
 export async function startAdminServer(s: AdminSources, { host, port, token }: AdminListen): Promise<AdminServer> {
-  const routes = adminRoutes(s);
+  const live = new LiveStatus(() => statusSnapshot(s));
+  const routes = adminRoutes(s, live, loadDashboardPage());
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
@@ -52,6 +57,7 @@ export async function startAdminServer(s: AdminSources, { host, port, token }: A
   return {
     port: bound,
     async close() {
+      live.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

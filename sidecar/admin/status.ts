@@ -29,10 +29,15 @@ export interface StatusSources {
 const DECISIONS_SHOWN = 50;
 
 export function statusJson(s: StatusSources): Record<string, unknown> {
+  const { now, body } = statusSnapshot(s);
+  return { now, ...body };
+}
+
+/** The status with its sampling time apart (the live feed re-sends only when the rest changed). */
+export function statusSnapshot(s: StatusSources): { now: number; body: Record<string, unknown> } {
   const policy = s.policy();
   const now = s.clock.now();
-  return {
-    now,
+  const body = {
     strategy: policy.scheduler.strategy,
     reloads: s.reloads,
     queued: s.control.queued(),
@@ -48,6 +53,7 @@ export function statusJson(s: StatusSources): Record<string, unknown> {
       .map((d) => ({ ...d, sessionKey: hashed(d.sessionKey) })),
     events: s.events.since(),
   };
+  return { now, body };
 }
 
 const hashed = (key: string | undefined): string | undefined => (key === undefined ? undefined : sessionTag(key));
