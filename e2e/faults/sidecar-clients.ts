@@ -47,13 +47,16 @@ export interface ShortOutcome {
   content: string | undefined;
   /** A transport failure (no HTTP answer at all). */
   error: string | undefined;
+  /** The backend that answered (x-warmroute-backend, when decision headers are on). */
+  backend?: string;
 }
 
 /** One non-streaming chat completion; never throws. */
 export async function shortChat(c: OpenAI, model: string): Promise<ShortOutcome> {
   try {
-    const r = await c.chat.completions.create({ model, messages: MESSAGES, max_tokens: 3 });
-    return { status: 200, code: undefined, content: r.choices[0]?.message.content ?? '', error: undefined };
+    const { data, response } = await c.chat.completions.create({ model, messages: MESSAGES, max_tokens: 3 }).withResponse();
+    const backend = response.headers.get('x-warmroute-backend') ?? undefined;
+    return { status: 200, code: undefined, content: data.choices[0]?.message.content ?? '', error: undefined, ...(backend ? { backend } : {}) };
   } catch (e) {
     if (e instanceof APIError && e.status !== undefined) {
       const body = e.error as { code?: unknown } | undefined;
