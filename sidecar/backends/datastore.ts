@@ -335,6 +335,12 @@ export class Datastore {
     return this.allowUnlisted && [...this.backends.values()].some((r) => r.spec.models.length === 0);
   }
 
+  /** Does some backend list `model`, or report it on a probe? (Never true for a name only a client sent.) */
+  hasModelRecord(model: string): boolean {
+    for (const rec of this.backends.values()) if (rec.models.has(model)) return true;
+    return false;
+  }
+
   /** Backends that may serve `model`, healthy or not. */
   candidatesFor(model: string): string[] {
     const out: string[] = [];
