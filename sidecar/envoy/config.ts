@@ -23,7 +23,7 @@ export const ORIGINAL_DST_CLUSTER = 'warmroute_backends';
 export const MESSAGE_TIMEOUT_S = 10;
 export const MAX_MESSAGE_TIMEOUT_S = 3600;
 
-type Yaml = Record<string, unknown>;
+export type Yaml = Record<string, unknown>;
 
 function socket(address: string, port: number): Yaml {
   return { socket_address: { address, port_value: port } };
@@ -37,21 +37,32 @@ function jsonError(type: string, code: string, message: string): Yaml {
   return { error: { message, type, code } };
 }
 
+/** The route taken once the sidecar has named the upstream (by header). */
+export function routedRoute(mode: Policy['envoy']['mode']): Yaml {
+  return mode === 'original_dst'
+    ? {
+        match: { prefix: '/', headers: [{ name: ENDPOINT_HEADER, present_match: true }] },
+        route: { cluster: ORIGINAL_DST_CLUSTER, timeout: '0s' },
+      }
+    : {
+        match: { prefix: '/', headers: [{ name: CLUSTER_HEADER, present_match: true }] },
+        route: { cluster_header: CLUSTER_HEADER, timeout: '0s' },
+      };
+}
+
+/** The routes that carry routed traffic, in match order (the default route is not among them). */
+export function decidedRoutes(policy: Policy): Yaml[] {
+  const routed = routedRoute(policy.envoy.mode);
+  return [...(policy.envoy.observe_responses ? [responsesRoute(routed)] : []), routed];
+}
+
+/** The JSON 503 a route answers when the sidecar made no routing decision. */
+export const NO_DECISION_BODY = JSON.stringify(jsonError('server_error', 'no_route_decision', 'The router made no routing decision for this request.'));
+
 export function renderEnvoyConfig(policy: Policy): string {
   const mode = policy.envoy.mode;
   const failOpen = policy.envoy.failure_mode === 'open';
   const fallback = policy.envoy.fallback_backend ? policy.backends.find((b) => b.name === policy.envoy.fallback_backend) : undefined;
-
-  const routedRoute: Yaml =
-    mode === 'original_dst'
-      ? {
-          match: { prefix: '/', headers: [{ name: ENDPOINT_HEADER, present_match: true }] },
-          route: { cluster: ORIGINAL_DST_CLUSTER, timeout: '0s' },
-        }
-      : {
-          match: { prefix: '/', headers: [{ name: CLUSTER_HEADER, present_match: true }] },
-          route: { cluster_header: CLUSTER_HEADER, timeout: '0s' },
-        };
   // Reached only when the sidecar did not choose: fail-open with a fallback, else a JSON 503.
   const defaultRoute: Yaml =
     failOpen && fallback
@@ -60,7 +71,7 @@ export function renderEnvoyConfig(policy: Policy): string {
           match: { prefix: '/' },
           direct_response: {
             status: 503,
-            body: { inline_string: JSON.stringify(jsonError('server_error', 'no_route_decision', 'The router made no routing decision for this request.')) },
+            body: { inline_string: NO_DECISION_BODY },
           },
           response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' } }],
         };
@@ -81,64 +92,19 @@ export function renderEnvoyConfig(policy: Policy): string {
     // A client must never pick the backend: drop any copy of the routing
     // headers before Envoy picks (and caches) a route, so even a fail-open
     // request with the sidecar down cannot steer traffic.
-    early_header_mutation_extensions: [
-      {
-        name: 'envoy.http.early_header_mutation.header_mutation',
-        typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
-          mutations: ROUTING_HEADERS.map((h) => ({ remove: h })),
-        },
-      },
-    ],
+    early_header_mutation_extensions: [stripRoutingHeaders()],
     route_config: {
       name: 'warmroute',
-      virtual_hosts: [{ name: 'llm', domains: ['*'], routes: [...(policy.envoy.observe_responses ? [responsesRoute(routedRoute)] : []), routedRoute, defaultRoute], ...(responseHeaders.length ? { response_headers_to_add: responseHeaders } : {}) }],
+      virtual_hosts: [{ name: 'llm', domains: ['*'], routes: [...decidedRoutes(policy), defaultRoute], ...(responseHeaders.length ? { response_headers_to_add: responseHeaders } : {}) }],
     },
-    http_filters: [
-      {
-        name: 'envoy.filters.http.ext_proc',
-        typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
-          grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
-          processing_mode: {
-            request_header_mode: 'SEND',
-            request_body_mode: 'BUFFERED',
-            response_header_mode: 'SKIP',
-            response_body_mode: 'NONE',
-            request_trailer_mode: 'SKIP',
-            response_trailer_mode: 'SKIP',
-          },
-          message_timeout: `${MESSAGE_TIMEOUT_S}s`,
-          max_message_timeout: `${MAX_MESSAGE_TIMEOUT_S}s`,
-          failure_mode_allow: failOpen,
-          status_on_error: { code: 503 },
-          route_cache_action: 'CLEAR',
-          metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
-        },
-      },
-      ...(policy.envoy.observe_responses ? [observeFilter()] : []),
-      { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
-    ],
+    http_filters: [...warmrouteFilters(policy), { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
     // Envoy's own local replies (sidecar unreachable, body too large, upstream
     // connect failure) get the same OpenAI-style JSON body as the sidecar's.
     // The sidecar's replies carry details "warmroute_*" and are left alone.
     local_reply_config: { mappers: localReplyMappers(policy) },
   };
 
-  const clusters: Yaml[] = [
-    {
-      name: SIDECAR_CLUSTER,
-      connect_timeout: '1s',
-      typed_extension_protocol_options: {
-        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-          explicit_http_config: { http2_protocol_options: {} },
-        },
-      },
-      type: isIpLiteral(policy.sidecar.host) ? 'STATIC' : 'STRICT_DNS',
-      load_assignment: { cluster_name: SIDECAR_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(policy.sidecar.host, policy.sidecar.grpc_port) } }] }] },
-    },
-  ];
+  const clusters: Yaml[] = [sidecarCluster(policy)];
   if (mode === 'original_dst') {
     clusters.push({
       name: ORIGINAL_DST_CLUSTER,
@@ -170,13 +136,70 @@ export function renderEnvoyConfig(policy: Policy): string {
   return `# Generated by warmroute from a policy (sidecar/envoy/config.ts). Mode: ${mode}.\n` + stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
+/** The gRPC cluster of the sidecar (HTTP/2), which both ext_proc filters call. */
+export function sidecarCluster(policy: Policy): Yaml {
+  return {
+    name: SIDECAR_CLUSTER,
+    connect_timeout: '1s',
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    },
+    type: isIpLiteral(policy.sidecar.host) ? 'STATIC' : 'STRICT_DNS',
+    load_assignment: { cluster_name: SIDECAR_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(policy.sidecar.host, policy.sidecar.grpc_port) } }] }] },
+  };
+}
+
+/** warmroute's HTTP filters, in order; they go just before the router. */
+export function warmrouteFilters(policy: Policy): Yaml[] {
+  return [routingFilter(policy), ...(policy.envoy.observe_responses ? [observeFilter()] : [])];
+}
+
+/** The routing ext_proc filter: buffers the request, asks the sidecar, follows its header. */
+function routingFilter(policy: Policy): Yaml {
+  return {
+    name: 'envoy.filters.http.ext_proc',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
+      grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
+      processing_mode: {
+        request_header_mode: 'SEND',
+        request_body_mode: 'BUFFERED',
+        response_header_mode: 'SKIP',
+        response_body_mode: 'NONE',
+        request_trailer_mode: 'SKIP',
+        response_trailer_mode: 'SKIP',
+      },
+      message_timeout: `${MESSAGE_TIMEOUT_S}s`,
+      max_message_timeout: `${MAX_MESSAGE_TIMEOUT_S}s`,
+      failure_mode_allow: policy.envoy.failure_mode === 'open',
+      status_on_error: { code: 503 },
+      route_cache_action: 'CLEAR',
+      metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+    },
+  };
+}
+
+/** HCM early header mutation dropping client-sent routing headers before any route is picked. */
+export function stripRoutingHeaders(): Yaml {
+  return {
+    name: 'envoy.http.early_header_mutation.header_mutation',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
+      mutations: ROUTING_HEADERS.map((h) => ({ remove: h })),
+    },
+  };
+}
+
 /**
  * Envoy's own local replies (sidecar unreachable, body too large, upstream
  * connect failure) get the same JSON error body as the sidecar's, in
  * Anthropic's shape on /v1/messages. The sidecar's replies carry details
  * "warmroute_*" and route direct responses "direct_response": both are left alone.
  */
-function localReplyMappers(policy: Policy): Yaml[] {
+export function localReplyMappers(policy: Policy): Yaml[] {
   const cases: Array<[string, string, string, string]> = [
     ['response.code == 413', 'request_too_large', 'request_too_large', `Request body exceeds the gateway limit of ${policy.envoy.max_body_bytes} bytes.`],
     ['response.code_details.startsWith("ext_proc_error")', 'server_error', 'router_unavailable', 'The routing sidecar is unavailable (%RESPONSE_CODE_DETAILS%).'],
@@ -207,7 +230,7 @@ function localReplyMapper(cel: string, type: string, code: string, message: stri
   };
 }
 
-function staticCluster(name: string, url: string): Yaml {
+export function staticCluster(name: string, url: string): Yaml {
   const u = new URL(url);
   const isIp = isIpLiteral(u.hostname);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
