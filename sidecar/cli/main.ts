@@ -17,6 +17,7 @@ const USAGE = `warmroute — warm-first routing for local LLM servers (Envoy + e
   warmroute sim --fleet FILE        start simulated backends described in a fleet YAML
   warmroute check FILE              validate a policy (exit 1 on problems)
   warmroute envoy-config --policy FILE   print the Envoy config for a policy
+  warmroute mesh-config --policy FILE    print Kubernetes / Istio resources (--help: options)
 `;
 
 function loadPolicy(file: string): Policy {
@@ -53,6 +54,7 @@ async function up(policy: Policy, policyFile: string, banner?: string): Promise<
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'mesh-config') return (await import('./mesh-config.ts')).meshConfig(rest);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { policy: { type: 'string' }, fleet: { type: 'string' } } });
   try {
     switch (cmd) {
