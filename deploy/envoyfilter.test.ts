@@ -59,7 +59,7 @@ describe.each(VARIANTS)('$file on an Istio-shaped $context proxy', ({ file, cont
   it('enables them on the LLM host only, whose routes follow the decision first', () => {
     const llm = vhosts.find((v) => v.name === llmVhost)!;
     expect(Object.keys(llm.typed_per_filter_config as Obj).sort()).toEqual([ROUTING_FILTER, 'warmroute.observe'].sort());
-    expect(llm.routes.map((r) => r.name)).toEqual(['warmroute-0', 'warmroute-1', 'no-decision']);
+    expect(llm.routes.map((r) => r.name)).toEqual(['warmroute-0', 'warmroute-1', 'no-decision-0', 'no-decision-1']);
     expect(JSON.stringify(llm.routes[1])).toContain('"cluster_header":"x-warmroute-cluster"');
     const other = vhosts.find((v) => v.name !== llmVhost)!;
     expect(other.typed_per_filter_config).toBeUndefined();

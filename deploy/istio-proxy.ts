@@ -54,16 +54,20 @@ function backendClusters(docs: Obj[], policy: Policy, resolve: Record<string, st
   return [...out.values()];
 }
 
-/** What Istio makes of a VirtualService's HTTP routes (the subset warmroute renders). */
+/** What Istio makes of a VirtualService's HTTP routes (the subset warmroute renders: prefix matches, direct responses, one destination). */
 function routesOf(vs: Obj): Obj[] {
   return (spec(vs).http as Obj[]).map((h) => {
+    const prefix = ((h.match as Array<{ uri?: { prefix?: string } }> | undefined)?.[0]?.uri?.prefix) ?? '/';
     const dr = h.directResponse as { status: number; body?: { string?: string } } | undefined;
-    if (!dr) throw new Error('only directResponse VirtualService routes are modelled');
+    const dest = (h.route as Array<{ destination: { host: string; port: { number: number } } }> | undefined)?.[0]?.destination;
+    if (!dr && !dest) throw new Error('only directResponse or single-destination VirtualService routes are modelled');
     const set = ((h.headers as Obj | undefined)?.response as Obj | undefined)?.set as Record<string, string> | undefined;
     return {
       name: h.name,
-      match: { prefix: '/' },
-      direct_response: { status: dr.status, ...(dr.body?.string ? { body: { inline_string: dr.body.string } } : {}) },
+      match: { prefix },
+      ...(dr
+        ? { direct_response: { status: dr.status, ...(dr.body?.string ? { body: { inline_string: dr.body.string } } : {}) } }
+        : { route: { cluster: `outbound|${dest!.port.number}||${dest!.host}`, timeout: (h.timeout as string | undefined) ?? '0s' } }),
       ...(set ? { response_headers_to_add: Object.entries(set).map(([key, value]) => ({ header: { key, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })) } : {}),
     };
   });

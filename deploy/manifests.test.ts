@@ -110,11 +110,12 @@ describe.each(['deploy/istio/ingress-gateway.yaml', 'deploy/istio/sidecar-worklo
     for (const e of entries) expect(e.spec.location).toBe('MESH_EXTERNAL');
   });
 
-  it("points the sidecar cluster at the Kubernetes Service's gRPC port", () => {
+  it("points the sidecar clusters at the Kubernetes Service's gRPC port", () => {
     const [ef] = byKind(docs, 'EnvoyFilter') as Array<{ spec: { configPatches: Array<{ applyTo: string; patch: { value: Obj } }> } }>;
     const added = ef!.spec.configPatches.filter((p) => p.applyTo === 'CLUSTER').map((p) => JSON.stringify(p.patch.value));
-    expect(added).toHaveLength(1);
-    expect(added[0]).toContain(`"address":"${policy.sidecar.host}","port_value":${policy.sidecar.grpc_port}`);
+    // The routing filter's cluster, and the observer's own (same address, own connections).
+    expect(added).toHaveLength(policy.envoy.observe_responses ? 2 : 1);
+    for (const c of added) expect(c).toContain(`"address":"${policy.sidecar.host}","port_value":${policy.sidecar.grpc_port}`);
   });
 });
 

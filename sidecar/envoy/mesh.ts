@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import type { Policy } from '../policy/schema.ts';
-import { decidedRoutes, NO_DECISION_BODY, sidecarCluster, stripRoutingHeaders, warmrouteFilters, type Yaml } from './config.ts';
+import { decidedRoutes, noDecisionRoutes, sidecarClusters, stripRoutingHeaders, warmrouteFilters, type Yaml } from './config.ts';
 import { renderKubernetes, sidecarService } from './mesh-kubernetes.ts';
 
 export const MeshOptions = z.strictObject({
@@ -134,7 +134,7 @@ export function envoyFilter(policy: Policy, target: MeshTarget, o: MeshOptions):
         // A client must never pick the backend: drop its copies of the routing headers before any route is chosen.
         { applyTo: 'NETWORK_FILTER', match: hcmMatch, patch: { operation: 'MERGE', value: { name: HCM, typed_config: { '@type': HCM_TYPE, early_header_mutation_extensions: [stripRoutingHeaders()] } } } },
         ...filters.map((f) => ({ applyTo: 'HTTP_FILTER', match: routerMatch, patch: { operation: 'INSERT_BEFORE', value: { ...f, disabled: true } } })),
-        { applyTo: 'CLUSTER', match: { context: t.context }, patch: { operation: 'ADD', value: sidecarCluster(policy) } },
+        ...sidecarClusters(policy).map((c) => ({ applyTo: 'CLUSTER', match: { context: t.context }, patch: { operation: 'ADD', value: c } })),
         { applyTo: 'VIRTUAL_HOST', match: vhostMatch, patch: { operation: 'MERGE', value: { typed_per_filter_config: enableOn(filters) } } },
         ...routes.map((r, i) => ({ applyTo: 'HTTP_ROUTE', match: vhostMatch, patch: { operation: 'INSERT_FIRST', value: { name: `warmroute-${routes.length - 1 - i}`, ...r } } })),
       ],
@@ -148,11 +148,31 @@ function enableOn(filters: Yaml[]): Yaml {
 }
 
 /**
- * Istio routes for the LLM host. Requests that carry the sidecar's decision
- * take the patched-in routes first; anything else reaches this route, which
- * answers the same JSON 503 as envoy/*.yaml's default route.
+ * envoy/*.yaml's no-decision routes as Istio HTTP routes: the fallback
+ * backend (fail-open with a fallback) or the JSON 503 direct responses.
  */
-export function virtualService(target: MeshTarget, o: MeshOptions, namespace: string): Yaml {
+function noDecisionHttp(policy: Policy): Yaml[] {
+  const fallback = policy.envoy.failure_mode === 'open' ? policy.backends.find((b) => b.name === policy.envoy.fallback_backend) : undefined;
+  const routes = noDecisionRoutes(policy, fallback ? istioClusterName(fallback) : undefined);
+  return routes.map((r, i) => {
+    const prefix = (r.match as { prefix: string }).prefix;
+    const name = `no-decision-${i}`;
+    if (fallback) {
+      const u = upstream(fallback);
+      return { name, match: [{ uri: { prefix } }], route: [{ destination: { host: u.host, port: { number: u.port } } }], timeout: '0s' };
+    }
+    const dr = r.direct_response as { status: number; body: { inline_string: string } };
+    const headers = (r.response_headers_to_add as Array<{ header: { key: string; value: string } }>).map((h) => [h.header.key, h.header.value]);
+    return { name, match: [{ uri: { prefix } }], directResponse: { status: dr.status, body: { string: dr.body.inline_string } }, headers: { response: { set: Object.fromEntries(headers) } } };
+  });
+}
+
+/**
+ * Istio routes for the LLM host. Requests that carry the sidecar's decision
+ * take the patched-in routes first; anything else reaches these, the same
+ * no-decision routes as envoy/*.yaml's.
+ */
+export function virtualService(policy: Policy, target: MeshTarget, o: MeshOptions, namespace: string): Yaml {
   return {
     apiVersion: ISTIO_NETWORKING,
     kind: 'VirtualService',
@@ -160,7 +180,7 @@ export function virtualService(target: MeshTarget, o: MeshOptions, namespace: st
     spec: {
       hosts: [hostOf(target, o)],
       gateways: target === 'gateway' ? [`${namespace}/warmroute`] : ['mesh'],
-      http: [{ name: 'no-decision', directResponse: { status: 503, body: { string: NO_DECISION_BODY } }, headers: { response: { set: { 'content-type': 'application/json' } } } }],
+      http: noDecisionHttp(policy),
     },
   };
 }
@@ -203,7 +223,7 @@ export function renderIstio(policy: Policy, target: MeshTarget, opts: MeshOption
   return [
     ...serviceEntries(policy),
     ...(target === 'gateway' ? [gateway(o, ns)] : [clientService(o)]),
-    virtualService(target, o, ns),
+    virtualService(policy, target, o, ns),
     envoyFilter(policy, target, o),
   ];
 }
