@@ -66,6 +66,10 @@ describe.each(VARIANTS)('$file on an Istio-shaped $context proxy', ({ file, cont
     expect(JSON.stringify(other.routes)).not.toContain('x-warmroute');
   });
 
+  it("raises the listener's buffer limit to the policy's max_body_bytes (the routing filter buffers bodies)", () => {
+    expect(((bootstrap.static_resources as Obj).listeners as Obj[])[0]!.per_connection_buffer_limit_bytes).toBe(policy.envoy.max_body_bytes);
+  });
+
   it('strips client-sent routing headers before any route is chosen', () => {
     expect(JSON.stringify(hcm.early_header_mutation_extensions)).toContain('"remove":"x-warmroute-cluster"');
   });

@@ -1,6 +1,7 @@
 // Istio's EnvoyFilter patch semantics, for the patches warmroute's renderer
 // uses, applied to a static Envoy bootstrap (no cluster here to run istiod).
 // Follows Istio's documented behaviour: patches apply in the order listed;
+// a listener matches when one of its filter chains has the named filter;
 // MERGE is protobuf merge (messages merge field by field, repeated fields
 // append, scalars replace); INSERT_BEFORE puts the value before the matched
 // sub-filter; INSERT_FIRST puts a route first in the matched virtual host;
@@ -65,6 +66,11 @@ export function applyEnvoyFilter(bootstrap: Obj, patches: ConfigPatch[], context
     const subFilter = p.match?.listener?.filterChain?.filter?.subFilter?.name;
     const key = `${p.applyTo} ${operation}`;
     switch (key) {
+      case 'LISTENER MERGE': {
+        const listeners = asArray((bootstrap.static_resources as Obj).listeners).filter((l) => !filterName || asArray(l.filter_chains).some((fc) => asArray(fc.filters).some((f) => f.name === filterName)));
+        for (const l of listeners) protoMerge(l, value);
+        return listeners.length;
+      }
       case 'NETWORK_FILTER MERGE': {
         const targets = hcms(bootstrap).filter((h) => h.networkFilter.name === filterName);
         for (const t of targets) protoMerge(t.networkFilter, value);

@@ -91,6 +91,14 @@ describe('Istio ingress gateway patched by the rendered EnvoyFilter', () => {
     expect({ a: after.a! - before.a!, b: after.b! - before.b! }).toEqual({ a: 1, b: 1 });
   });
 
+  it("routes a 2 MiB conversation (beyond Envoy's default 1 MiB buffer; the EnvoyFilter raises it)", async () => {
+    const before = served();
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    const r = await client().chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: big }] });
+    expect(r.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(served().a! - before.a!).toBe(1);
+  });
+
   it('streams through the gateway', async () => {
     const stream = await client().chat.completions.create({ model: 'm2', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     let chunks = 0;

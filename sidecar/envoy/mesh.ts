@@ -131,6 +131,8 @@ export function envoyFilter(policy: Policy, target: MeshTarget, o: MeshOptions):
     spec: {
       workloadSelector: { labels: t.selector },
       configPatches: [
+        // The routing filter buffers whole request bodies; Envoy's default 1 MiB per-connection limit would 413 long conversations.
+        { applyTo: 'LISTENER', match: hcmMatch, patch: { operation: 'MERGE', value: { per_connection_buffer_limit_bytes: policy.envoy.max_body_bytes } } },
         // A client must never pick the backend: drop its copies of the routing headers before any route is chosen.
         { applyTo: 'NETWORK_FILTER', match: hcmMatch, patch: { operation: 'MERGE', value: { name: HCM, typed_config: { '@type': HCM_TYPE, early_header_mutation_extensions: [stripRoutingHeaders()] } } } },
         ...filters.map((f) => ({ applyTo: 'HTTP_FILTER', match: routerMatch, patch: { operation: 'INSERT_BEFORE', value: { ...f, disabled: true } } })),
