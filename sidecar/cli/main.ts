@@ -16,10 +16,12 @@ const USAGE = `warmroute — warm-first routing for local LLM servers (Envoy + e
   warmroute sim --fleet FILE        start simulated backends described in a fleet YAML
   warmroute check FILE              validate a policy (exit 1 on problems)
   warmroute envoy-config --policy FILE   print the Envoy config for a policy
+  warmroute mesh-config --policy FILE    print Kubernetes / Istio resources (--help: options)
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'mesh-config') return (await import('./mesh-config.ts')).meshConfig(rest);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { policy: { type: 'string' } } });
   try {
     switch (cmd) {
