@@ -5,8 +5,9 @@
 import type { Datastore } from '../backends/datastore.ts';
 import type { ModelState } from '../backends/snapshot.ts';
 import { loadEstimateMs, residualMs, slotFreeTimes, WarmSlotForecast, type ServiceTimes } from './cost.ts';
-import type { BackendState, Cycle, Hold, QueueEntry } from './framework.ts';
+import type { BackendState, Cycle, Hold, ImposedWait, QueueEntry } from './framework.ts';
 import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
+import type { DemandTracker } from './demand.ts';
 import type { SessionTable } from './sessions.ts';
 import type { SchedulerSettings } from './settings.ts';
 import type { BackendView } from './types.ts';
@@ -31,6 +32,8 @@ export interface CycleInputs {
   readonly queued: () => Iterable<QueueEntry>;
   readonly running: ReadonlyMap<string, RunningRequest>;
   readonly services: ServiceTimes;
+  /** Concurrent demand per model (running requests, time-averaged). */
+  readonly demand: DemandTracker;
   readonly sessions: SessionTable;
   /** When we sent the request that started a load, by `backend\0model`. */
   readonly loadStarts: ReadonlyMap<string, number>;
@@ -72,6 +75,8 @@ export class DispatchCycle implements Cycle {
   private readonly candidates = new Map<string, ReadonlySet<string>>();
   private readonly represented = new Map<string, boolean>();
   private readonly forecasts = new Map<string, WarmSlotForecast>();
+  /** imposedWait by backend, victim and since, until the next refresh (a dispatch shrinks the queue). */
+  private readonly imposed = new Map<string, ImposedWait>();
 
   constructor(private readonly inputs: CycleInputs) {
     this.now = inputs.now;
@@ -84,6 +89,7 @@ export class DispatchCycle implements Cycle {
     this.states = this.inputs.store.views().map((v, i) => backendStateOf(v, i));
     this.byName = new Map(this.states.map((s) => [s.name, s]));
     this.represented.clear();
+    this.imposed.clear();
   }
 
   addHold(hold: Hold): void {
@@ -146,6 +152,27 @@ export class DispatchCycle implements Cycle {
 
   holdOn(backend: string): Hold | undefined {
     return this.holds.get(backend);
+  }
+
+  demandOf(model: string): number {
+    return this.inputs.demand.of(model, this.now);
+  }
+
+  imposedWait(backend: string, victim: string, since: number): ImposedWait {
+    const key = `${backend}\u0000${victim}\u0000${since}`;
+    let found = this.imposed.get(key);
+    if (found === undefined) {
+      let totalMs = 0;
+      let waiters = 0;
+      for (const e of this.inputs.queued()) {
+        const pin = e.req.pinnedBackend;
+        if (e.req.model === victim || (pin !== undefined && pin !== backend) || !this.isCandidate(backend, e.req.model)) continue;
+        totalMs += Math.max(0, this.now - Math.max(e.enqueuedAt, since));
+        waiters++;
+      }
+      this.imposed.set(key, (found = { totalMs, waiters }));
+    }
+    return found;
   }
 
   drainedFor(backend: string): string | undefined {

@@ -6,6 +6,7 @@ import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
 import { DEFAULT_LOAD_MS, loadEstimateMs, retryAfterSeconds, ServiceTimes } from './cost.ts';
 import { DispatchCycle, loadKey, type RunningRequest } from './cycle.ts';
+import { DemandTracker } from './demand.ts';
 import { evaluate, type Hold, type Placement, type QueueEntry } from './framework.ts';
 import { STICKY_WINDOW } from './plugins/sticky-window.ts';
 import { believedState, residencyOf, stickyUntil } from './residency.ts';
@@ -36,6 +37,7 @@ export class QueueingScheduler implements SchedulerCore {
   private readonly queue = new Map<string, QueueEntry>();
   private readonly running = new Map<string, RunningRequest>();
   private readonly services = new ServiceTimes();
+  private readonly demand = new DemandTracker();
   private readonly sessions: SessionTable;
   private readonly decisions: Ring<DecisionRecord>;
   private readonly loadStarts = new Map<string, number>();
@@ -93,6 +95,7 @@ export class QueueingScheduler implements SchedulerCore {
     const r = this.running.get(id);
     if (!r) return [];
     this.running.delete(id);
+    this.demand.change(r.model, -1, now);
     this.store.release(r.backend, r.model, now);
     return this.dispatch(now);
   }
@@ -103,6 +106,7 @@ export class QueueingScheduler implements SchedulerCore {
     // Completion of a request still queued: the edge gave up on it; never start it.
     if (!r) return this.queue.has(id) ? this.cancel(id, now) : [];
     this.running.delete(id);
+    this.demand.change(r.model, -1, now);
     this.store.release(r.backend, r.model, now);
     // The duration includes the load it waited for; learn the service time
     // alone. A load it started has usually been measured by now (datastore).
@@ -212,6 +216,7 @@ export class QueueingScheduler implements SchedulerCore {
     const startDelayMs = cycle.expectedStartMs(b, p.model);
     const evicts = choice.option.fit.kind === 'evict' ? choice.option.fit.victim : undefined;
     this.store.acquire(b.name, p.model, now);
+    this.demand.change(p.model, 1, now);
     if (choice.option.state === 'cold') this.loadStarts.set(loadKey(b.name, p.model), now);
     this.running.set(req.id, { id: req.id, backend: b.name, model: p.model, dispatchedAt: now, startDelayMs, startedLoad: choice.option.state === 'cold' });
     this.forget(req.id);
@@ -318,6 +323,7 @@ export class QueueingScheduler implements SchedulerCore {
       queued: () => this.queue.values(),
       running: this.running,
       services: this.services,
+      demand: this.demand,
       sessions: this.sessions,
       loadStarts: this.loadStarts,
       previousHolds: this.holds,

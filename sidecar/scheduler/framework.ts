@@ -49,6 +49,12 @@ export interface Placement {
   readonly waivesStickyWindows: boolean;
 }
 
+/** Waiting imposed on queued requests by a model kept on a backend (Cycle.imposedWait). */
+export interface ImposedWait {
+  readonly totalMs: number;
+  readonly waiters: number;
+}
+
 /** A backend kept free of other models for one waiting request. */
 export interface Hold {
   readonly backend: string;
@@ -90,6 +96,14 @@ export interface Cycle {
   /** Queued requests for the model that are not pinned to another backend than `backend`. */
   queuedDemand(model: string, backend: string): number;
   holdOn(backend: string): Hold | undefined;
+  /** Concurrent demand of a model: its requests running at once, time-averaged (demand.ts). */
+  demandOf(model: string): number;
+  /**
+   * Waiting that keeping `victim` on `backend` imposes: the summed time since
+   * `since` (or since they arrived, if later) of queued requests for other
+   * models that backend could serve.
+   */
+  imposedWait(backend: string, victim: string, since: number): ImposedWait;
   /** The model a backend was being drained for at the previous dispatch. */
   drainedFor(backend: string): string | undefined;
   sessionBackend(sessionKey: string): string | undefined;

@@ -4,6 +4,7 @@ import type { Datastore } from '../../backends/datastore.ts';
 import type { Policy } from '../../policy/schema.ts';
 import { ServiceTimes } from '../cost.ts';
 import { DispatchCycle, type RunningRequest } from '../cycle.ts';
+import { DemandTracker } from '../demand.ts';
 import type { Hold, Placement, QueueEntry } from '../framework.ts';
 import { SessionTable } from '../sessions.ts';
 import { settingsFrom } from '../settings.ts';
@@ -16,6 +17,7 @@ export interface CycleState {
   sessions?: Record<string, string>;
   loadStarts?: Record<string, number>;
   services?: ServiceTimes;
+  demand?: DemandTracker;
   random?: () => number;
 }
 
@@ -30,6 +32,7 @@ export function cycleFor(policy: Policy, store: Datastore, now: number, state: C
     queued: () => state.queued ?? [],
     running: new Map((state.running ?? []).map((r) => [r.id, r])),
     services: state.services ?? new ServiceTimes(),
+    demand: state.demand ?? new DemandTracker(),
     sessions,
     loadStarts: new Map(Object.entries(state.loadStarts ?? {})),
     previousHolds: new Map((state.previousHolds ?? []).map((h) => [h.backend, h])),
