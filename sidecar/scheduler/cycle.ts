@@ -183,6 +183,10 @@ export class DispatchCycle implements Cycle {
     return this.inputs.sessions.get(sessionKey, this.now);
   }
 
+  sessionsHomedOn(backend: string): number {
+    return this.inputs.sessions.homedOn(backend, this.now);
+  }
+
   expectedStartMs(backend: BackendState, model: string): number {
     const state = backend.stateOf(model);
     if (state === 'warm') return 0;

@@ -107,6 +107,8 @@ export interface Cycle {
   /** The model a backend was being drained for at the previous dispatch. */
   drainedFor(backend: string): string | undefined;
   sessionBackend(sessionKey: string): string | undefined;
+  /** Live conversations whose home is this backend. */
+  sessionsHomedOn(backend: string): number;
   /** Learned (or assumed) time to load `model` on `backend`. */
   loadEstimateMs(backend: BackendState, model: string): number;
   /** Expected ms until a request for `model` could start on `backend`, given a free slot there. */

@@ -208,7 +208,7 @@ describe('warm-first: session affinity', () => {
     return s;
   }
 
-  it('keeps a conversation on its backend while that backend is within one request of the least loaded', () => {
+  it('keeps a conversation on its backend while that backend stays under 1.25× the mean load (bounded loads)', () => {
     const s = twoWarm();
     const first = dispatchOf(s.sched.submit(req('a', { id: 't1', sessionKey: 'chat' }), 0), 't1')!.record.backend;
     const other = first === 'b1' ? 'b2' : 'b1';
@@ -222,6 +222,19 @@ describe('warm-first: session affinity', () => {
     s.sched.complete('t1', 3, { ok: true, durationMs: 3 });
     s.sched.complete('t2', 3, { ok: true, durationMs: 3 });
     expect(dispatchOf(s.sched.submit(req('a', { id: 't4', sessionKey: 'chat' }), 5), 't4')!.record).toMatchObject({ backend: other, reason: 'affinity' });
+  });
+
+  it('spreads new conversations: twelve sequential sessions over three idle warm backends land four on each', () => {
+    const s = setup(['b1', 'b2', 'b3'].map((name) => ({ name, models: ['a'], slots: 4 })));
+    for (const b of ['b1', 'b2', 'b3']) probe(s.store, b, { a: 'warm' }, 0);
+    const homes = new Map<string, number>();
+    for (let i = 0; i < 12; i++) {
+      const t = 10 * i;
+      const d = dispatchOf(s.sched.submit(req('a', { id: `c${i}`, sessionKey: `conversation-${i}` }), t), `c${i}`)!;
+      homes.set(d.record.backend, (homes.get(d.record.backend) ?? 0) + 1);
+      s.sched.complete(`c${i}`, t + 5, { ok: true, durationMs: 5 });
+    }
+    expect([...homes.values()].sort()).toEqual([4, 4, 4]);
   });
 
   it('forgets a session after its idle TTL', () => {

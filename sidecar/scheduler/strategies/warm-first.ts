@@ -31,6 +31,7 @@ import { modelCapacityFilter } from '../plugins/model-capacity.ts';
 import { pinnedFilter } from '../plugins/pinned.ts';
 import { recencyScorer } from '../plugins/recency.ts';
 import { servesModelFilter } from '../plugins/serves-model.ts';
+import { spreadScorer } from '../plugins/spread.ts';
 import { singleLoadFilter } from '../plugins/single-load.ts';
 import { warmthScorer } from '../plugins/warmth.ts';
 import type { DecisionReason } from '../types.ts';
@@ -38,7 +39,7 @@ import { describeRejections } from './explain.ts';
 import { warmFirstOrder } from './ordering.ts';
 import type { Choice, Strategy } from './strategy.ts';
 
-export const WARM_FIRST_SCORERS: readonly Scorer[] = [warmthScorer, loadScorer, affinityScorer, recencyScorer, memoryScorer];
+export const WARM_FIRST_SCORERS: readonly Scorer[] = [warmthScorer, loadScorer, affinityScorer, spreadScorer, recencyScorer, memoryScorer];
 
 export const warmFirstStrategy: Strategy = {
   name: 'warm-first',
