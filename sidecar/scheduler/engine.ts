@@ -8,13 +8,14 @@ import { DEFAULT_LOAD_MS, loadEstimateMs, retryAfterSeconds, ServiceTimes } from
 import { DispatchCycle, loadKey, type RunningRequest } from './cycle.ts';
 import { DemandTracker } from './demand.ts';
 import { evaluate, type Hold, type Placement, type QueueEntry } from './framework.ts';
+import { settlePrewarms } from './prewarms.ts';
 import { STICKY_WINDOW } from './plugins/sticky-window.ts';
 import { believedState, residencyOf, stickyUntil } from './residency.ts';
 import { Ring } from './ring.ts';
 import { SessionTable } from './sessions.ts';
 import { settingsFrom, type SchedulerSettings } from './settings.ts';
 import { STRATEGIES, type Choice, type Strategy } from './strategies/index.ts';
-import type { CompletionInfo, DecisionRecord, QueueSnapshotEntry, RequestInfo, SchedulerCore, SchedulerOutcome } from './types.ts';
+import type { CompletionInfo, DecisionRecord, PrewarmOutcome, QueueSnapshotEntry, RequestInfo, SchedulerCore, SchedulerOutcome } from './types.ts';
 import { seededRandom } from '../util/seeded-random.ts';
 
 export interface SchedulerOptions {
@@ -41,6 +42,8 @@ export class QueueingScheduler implements SchedulerCore {
   private readonly sessions: SessionTable;
   private readonly decisions: Ring<DecisionRecord>;
   private readonly loadStarts = new Map<string, number>();
+  /** Pre-warms started and not yet settled, by backend and model. */
+  private readonly prewarming = new Map<string, PrewarmOutcome>();
   private readonly turns = new Map<string, number>();
   private readonly random: () => number;
   /** Holds of the last cycle, by backend. */
@@ -184,10 +187,15 @@ export class QueueingScheduler implements SchedulerCore {
     if (this.queue.size === 0) {
       this.holds = new Map();
       this.waitReasons = new Map();
+      if (this.prewarming.size > 0) out.push(...settlePrewarms(this.prewarming, this.newCycle(now), now));
       return out;
     }
     const cycle = this.newCycle(now);
+    out.push(...settlePrewarms(this.prewarming, cycle, now));
+    // A backend loading a model ahead keeps other models off it until the load is done.
+    for (const w of this.prewarming.values()) cycle.addHold({ backend: w.backend, model: w.model, requestId: `prewarm:${w.model}`, rank: -1, why: 'prewarm' });
     const reasons = new Map<string, string>();
+    const waiting: Placement[] = [];
     const ranked = this.strategy.rank([...this.queue.values()], cycle);
     for (let i = 0; i < ranked.length; i++) {
       const p = ranked[i]!;
@@ -198,11 +206,24 @@ export class QueueingScheduler implements SchedulerCore {
         continue;
       }
       reasons.set(p.entry.req.id, choice.why);
+      waiting.push(p);
       if (choice.hold) cycle.addHold({ backend: choice.hold.backend, model: p.model, requestId: p.entry.req.id, rank: p.rank, why: choice.hold.why });
       if (choice.recheckAt !== undefined) this.recheckAt = Math.min(this.recheckAt ?? Infinity, choice.recheckAt);
       if (this.strategy.headOfLineBlocks) {
         for (const behind of ranked.slice(i + 1)) reasons.set(behind.entry.req.id, `behind ${p.entry.req.id} (strict FIFO)`);
         break;
+      }
+    }
+    if (this.strategy.planPrewarms && waiting.length > 0) {
+      const busy = new Set([...this.prewarming.values()].map((w) => w.backend));
+      const models = new Set([...this.prewarming.values()].map((w) => w.model));
+      for (const plan of this.strategy.planPrewarms(waiting, cycle, { busyBackends: busy, models })) {
+        const b = cycle.backend(plan.backend)!;
+        const o: PrewarmOutcome = { type: 'prewarm', action: 'start', ...plan, backendModelId: b.view.models.get(plan.model)?.backendId ?? plan.model, at: now };
+        this.prewarming.set(loadKey(plan.backend, plan.model), o);
+        cycle.addHold({ backend: plan.backend, model: plan.model, requestId: `prewarm:${plan.model}`, rank: -1, why: 'prewarm' });
+        for (const p of waiting) if (p.model === plan.model && !reasons.get(p.entry.req.id)?.includes('pre-warming')) reasons.set(p.entry.req.id, `${reasons.get(p.entry.req.id)}; pre-warming ${plan.model} on ${plan.backend}`);
+        out.push(o);
       }
     }
     this.holds = cycle.holds;
@@ -217,6 +238,8 @@ export class QueueingScheduler implements SchedulerCore {
     const evicts = choice.option.fit.kind === 'evict' ? choice.option.fit.victim : undefined;
     this.store.acquire(b.name, p.model, now);
     this.demand.change(p.model, 1, now);
+    // A request sent where its model was being pre-warmed uses that load: the pre-warm is done.
+    this.prewarming.delete(loadKey(b.name, p.model));
     if (choice.option.state === 'cold') this.loadStarts.set(loadKey(b.name, p.model), now);
     this.running.set(req.id, { id: req.id, backend: b.name, model: p.model, dispatchedAt: now, startDelayMs, startedLoad: choice.option.state === 'cold' });
     this.forget(req.id);
@@ -273,7 +296,8 @@ export class QueueingScheduler implements SchedulerCore {
 
   /**
    * No healthy backend may serve the request: none is up, or those that are
-   * neither hold the model nor load models on demand. Refused at once rather
+   * neither hold the model nor load models on demand (nor can be asked to
+   * load it through a pre-warm). Refused at once rather
    * than queued: the wait would most likely end in a timeout, and the client
    * learns it now. Requests already queued when backends go down keep waiting
    * (bounded by the queue timeout), since the backends were up when they were
@@ -285,7 +309,7 @@ export class QueueingScheduler implements SchedulerCore {
     const able = new Set(
       this.store
         .views()
-        .filter((v) => v.healthy && (v.loadsOnDemand || believedState(v, residencyOf(v), req.model) !== 'cold'))
+        .filter((v) => v.healthy && (v.loadsOnDemand || this.prewarms(v.name) || believedState(v, residencyOf(v), req.model) !== 'cold'))
         .map((v) => v.name),
     );
     if (candidates.some((n) => able.has(n))) return undefined;
@@ -295,6 +319,11 @@ export class QueueingScheduler implements SchedulerCore {
         ? `The backend '${req.pinnedBackend}' holding this conversation cannot serve '${req.model}' right now.`
         : `No healthy backend can serve '${req.model}' right now.`;
     return { type: 'reject', id: req.id, status: 503, code: 'no_healthy_backend', message, retryAfterS: retryAfterSeconds(probeMs) };
+  }
+
+  /** The strategy pre-warms and this backend's server has a load call: it can serve a model it does not hold yet. */
+  private prewarms(backend: string): boolean {
+    return this.strategy.planPrewarms !== undefined && this.settings.canPrewarm(backend);
   }
 
   /** Retry-After for a full queue: the time to serve everything waiting, in rounds over all healthy slots. */

@@ -61,7 +61,8 @@ export interface Hold {
   readonly model: string;
   readonly requestId: string;
   readonly rank: number;
-  readonly why: 'drain' | 'starving';
+  /** drain: for a cold model's first request; starving: past the aging bound; prewarm: a load started ahead is under way. */
+  readonly why: 'drain' | 'starving' | 'prewarm';
 }
 
 /** An admissible backend for a request. */

@@ -4,6 +4,7 @@
 // cancellation and accounting are shared and live in the dispatch loop.
 import type { Strategy as StrategyName } from '../../policy/schema.ts';
 import type { Cycle, Evaluation, Filter, Option, Placement, QueueEntry } from '../framework.ts';
+import type { PrewarmPlan, PrewarmState } from '../plugins/prewarm.ts';
 import type { DecisionReason } from '../types.ts';
 
 export type Choice =
@@ -35,4 +36,6 @@ export interface Strategy {
   /** This cycle's order of the queue, with what the strategy decided about each request. */
   rank(queue: readonly QueueEntry[], cycle: Cycle): Placement[];
   choose(p: Placement, ev: Evaluation, cycle: Cycle): Choice;
+  /** Loads to start ahead for the requests still waiting after a cycle (pre-warm, hedged cold start); none if absent. */
+  planPrewarms?(waiting: readonly Placement[], cycle: Cycle, state: PrewarmState): PrewarmPlan[];
 }

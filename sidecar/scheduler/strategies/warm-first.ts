@@ -12,6 +12,8 @@
 //     Waiting wins when it is sooner (a starving request never waits by choice);
 //  4. among options about as cheap as the cheapest, the weighted scorers and
 //     the max-score picker.
+// After the cycle, loads may start ahead for requests still waiting
+// (plugins/prewarm.ts: pre-warm and hedged cold start).
 // When nothing is admissible, a starving request holds the backend that will
 // make room soonest, and the first request of a model warm nowhere holds a
 // backend to drain (llamacpp-ha's rule, where the running model must have
@@ -29,6 +31,7 @@ import { maxScorePicker } from '../plugins/max-score.ts';
 import { memoryScorer } from '../plugins/memory.ts';
 import { modelCapacityFilter } from '../plugins/model-capacity.ts';
 import { pinnedFilter } from '../plugins/pinned.ts';
+import { planPrewarms } from '../plugins/prewarm.ts';
 import { recencyScorer } from '../plugins/recency.ts';
 import { servesModelFilter } from '../plugins/serves-model.ts';
 import { spreadScorer } from '../plugins/spread.ts';
@@ -48,6 +51,7 @@ export const warmFirstStrategy: Strategy = {
   agingBound: true,
   rank: warmFirstOrder,
   choose: chooseWarmFirst,
+  planPrewarms,
 };
 
 function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {

@@ -3,7 +3,7 @@
 // other models (each a chain of turns with short gaps: a closed loop), and
 // polls with short requests on its own model while they run. Boxes hold one
 // model each. Run against the real scheduler core over the simulated world.
-import type { Strategy } from '../../policy/schema.ts';
+import type { BackendKind, Strategy } from '../../policy/schema.ts';
 import { setup } from './fixtures.ts';
 import { runTrace, type Arrival } from './trace.ts';
 import { World } from './world.ts';
@@ -23,6 +23,8 @@ export interface AgenticShape {
   turnMs: number;
   /** Gap between a sub-agent's turns (its tool calls). */
   gapMs: number;
+  /** Server software of the boxes (llama-swap has a load call, so warm-first may pre-warm). */
+  kind: BackendKind;
 }
 
 export const AGENTIC_SHAPE: AgenticShape = {
@@ -40,6 +42,7 @@ export const AGENTIC_SHAPE: AgenticShape = {
   turns: 3,
   turnMs: 2000,
   gapMs: 200,
+  kind: 'llama-swap',
 };
 
 export interface AgenticResult {
@@ -51,12 +54,14 @@ export interface AgenticResult {
   makespanMs: number;
   maxQueuedMs: number;
   violations: string[];
+  /** Pre-warm loads started (warm-first only; included in loads). */
+  prewarmLoads: number;
 }
 
 export function runAgentic(strategy: Strategy, shape: AgenticShape = AGENTIC_SHAPE, scheduler: Record<string, unknown> = {}): AgenticResult {
   const models = ['orchestrator', ...shape.subAgents.map((s) => s.model)];
   const s = setup(
-    Array.from({ length: shape.boxes }, (_, i) => ({ name: `box${i + 1}`, models, slots: shape.slots, max_models: 1 })),
+    Array.from({ length: shape.boxes }, (_, i) => ({ name: `box${i + 1}`, models, slots: shape.slots, max_models: 1, kind: shape.kind })),
     { scheduler: { strategy, ...scheduler } },
   );
   const world = new World(s.policy, s.store, () => shape.loadMs);
@@ -100,5 +105,6 @@ export function runAgentic(strategy: Strategy, shape: AgenticShape = AGENTIC_SHA
     makespanMs: Math.max(0, ...r.finished.values()),
     maxQueuedMs: Math.max(0, ...r.decisions.map((d) => d.queuedMs)),
     violations: world.violations,
+    prewarmLoads: world.prewarmLoads,
   };
 }
