@@ -17,6 +17,7 @@ import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
+import { startPrewarming } from './prewarm/index.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -47,10 +48,16 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const store = new Datastore(policy);
   const scheduler: SchedulerCore = createScheduler(policy, store);
   const metrics = new Metrics(store, () => control.queued());
-  const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
-    metrics.admission(model, o);
-    if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
-  });
+  let prewarming: ReturnType<typeof startPrewarming> | undefined;
+  const control: RequestControl = new RequestControl(
+    scheduler,
+    clock,
+    (o, model) => {
+      metrics.admission(model, o);
+      if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
+    },
+    (o) => prewarming?.handle(o),
+  );
 
   // A 5xx (or Envoy's 503 for a refused connection) marks the backend down
   // until a probe succeeds: a fast-failing server must not attract traffic.
@@ -85,6 +92,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
             control.poke();
           },
         });
+
+  prewarming = startPrewarming({ store, registry: metrics.registry, log, probeNow: (b) => void probing?.prober.probeNow(b) });
 
   const reloads = { ok: 0, rejected: 0, last: undefined as undefined | { at: string; ok: boolean; error?: string } };
   const applyPolicy = (next: Policy): void => {
@@ -155,6 +164,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     async close() {
       watcher?.close();
       probing?.stop();
+      prewarming?.close();
       await new Promise<void>((r) => grpc.tryShutdown(() => r()));
       grpc.forceShutdown();
       admin.closeAllConnections();
