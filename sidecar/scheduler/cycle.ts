@@ -5,7 +5,7 @@
 import type { Datastore } from '../backends/datastore.ts';
 import type { ModelState } from '../backends/snapshot.ts';
 import { loadEstimateMs, residualMs, slotFreeTimes, WarmSlotForecast, type ServiceTimes } from './cost.ts';
-import type { BackendState, Cycle, Hold, QueueEntry } from './framework.ts';
+import type { BackendState, Cycle, Hold } from './framework.ts';
 import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
 import type { SessionTable } from './sessions.ts';
 import type { SchedulerSettings } from './settings.ts';
@@ -27,8 +27,8 @@ export interface CycleInputs {
   readonly now: number;
   readonly settings: SchedulerSettings;
   readonly store: Datastore;
-  /** The live queue (it shrinks as the cycle dispatches). */
-  readonly queued: () => Iterable<QueueEntry>;
+  /** Queued requests for `model` that may run on `backend` (unpinned or pinned there); live, it shrinks as the cycle dispatches. */
+  readonly queuedFor: (model: string, backend: string) => number;
   readonly running: ReadonlyMap<string, RunningRequest>;
   readonly services: ServiceTimes;
   readonly sessions: SessionTable;
@@ -72,6 +72,11 @@ export class DispatchCycle implements Cycle {
   private readonly candidates = new Map<string, ReadonlySet<string>>();
   private readonly represented = new Map<string, boolean>();
   private readonly forecasts = new Map<string, WarmSlotForecast>();
+  /** Per-refresh memos: both are asked once per backend and request otherwise, O(backends) each. */
+  private readonly loadEstimates = new Map<string, number>();
+  private readonly loading = new Map<string, readonly string[]>();
+  /** Slots taken from warm-slot forecasts this cycle: the dispatch pass watches it (pass.ts). */
+  forecastTakes = 0;
 
   constructor(private readonly inputs: CycleInputs) {
     this.now = inputs.now;
@@ -84,6 +89,8 @@ export class DispatchCycle implements Cycle {
     this.states = this.inputs.store.views().map((v, i) => backendStateOf(v, i));
     this.byName = new Map(this.states.map((s) => [s.name, s]));
     this.represented.clear();
+    this.loadEstimates.clear();
+    this.loading.clear();
   }
 
   addHold(hold: Hold): void {
@@ -132,16 +139,13 @@ export class DispatchCycle implements Cycle {
   }
 
   loadingOn(model: string): readonly string[] {
-    return this.states.filter((b) => this.usable(b, model) && b.stateOf(model) === 'loading').map((b) => b.name);
+    let on = this.loading.get(model);
+    if (!on) this.loading.set(model, (on = this.states.filter((b) => this.usable(b, model) && b.stateOf(model) === 'loading').map((b) => b.name)));
+    return on;
   }
 
   queuedDemand(model: string, backend: string): number {
-    let n = 0;
-    for (const e of this.inputs.queued()) {
-      if (e.req.model !== model) continue;
-      if (e.req.pinnedBackend === undefined || e.req.pinnedBackend === backend) n++;
-    }
-    return n;
+    return this.inputs.queuedFor(model, backend);
   }
 
   holdOn(backend: string): Hold | undefined {
@@ -168,14 +172,17 @@ export class DispatchCycle implements Cycle {
   }
 
   loadEstimateMs(backend: BackendState, model: string): number {
-    return loadEstimateMs(backend.view, model, this.states.map((s) => s.view));
+    const key = loadKey(backend.name, model);
+    let ms = this.loadEstimates.get(key);
+    if (ms === undefined) this.loadEstimates.set(key, (ms = loadEstimateMs(backend.view, model, this.states.map((s) => s.view))));
+    return ms;
   }
 
   warmSlotForecast(model: string, pinnedBackend: string | undefined, fullBackends: readonly BackendState[]): WarmSlotForecast {
     const key = `${model}\u0000${pinnedBackend ?? ''}`;
     let forecast = this.forecasts.get(key);
     if (forecast) return forecast;
-    forecast = new WarmSlotForecast();
+    forecast = new CountedForecast(() => this.forecastTakes++);
     for (const b of fullBackends) {
       const remaining: number[] = [];
       for (const r of this.inputs.running.values()) if (r.backend === b.name) remaining.push(this.remainingMs(r, b));
@@ -221,11 +228,23 @@ export class DispatchCycle implements Cycle {
     return b.view.healthy && this.isCandidate(b.name, model);
   }
 
-
   private remainingLoadMs(b: BackendState, model: string): number {
     const estimate = this.loadEstimateMs(b, model);
     const started = this.inputs.loadStarts.get(loadKey(b.name, model));
     // A load we did not start (another client, or before a restart): assume half done.
     return started === undefined ? estimate / 2 : residualMs(this.now - started, estimate);
+  }
+}
+
+/** A forecast that reports each slot taken from it. */
+class CountedForecast extends WarmSlotForecast {
+  constructor(private readonly onTake: () => void) {
+    super();
+  }
+
+  override take() {
+    const slot = super.take();
+    if (slot) this.onTake();
+    return slot;
   }
 }
