@@ -42,6 +42,19 @@ export interface CycleInputs {
 
 export const loadKey = (backend: string, model: string) => `${backend}\u0000${model}`;
 
+/**
+ * Derived states by view: the datastore hands out the same view objects until
+ * something changes, so a cycle that follows one that changed nothing (a
+ * timer, a request that only queues) derives nothing again.
+ */
+const derived = new WeakMap<BackendView, BackendState>();
+
+function stateOf(view: BackendView, index: number): BackendState {
+  let state = derived.get(view);
+  if (state?.index !== index) derived.set(view, (state = backendStateOf(view, index)));
+  return state;
+}
+
 export function backendStateOf(view: BackendView, index: number): BackendState {
   const residency = residencyOf(view);
   const load = view.inFlight + view.externalInFlight;
@@ -77,6 +90,8 @@ export class DispatchCycle implements Cycle {
   private readonly loading = new Map<string, readonly string[]>();
   /** Slots taken from warm-slot forecasts this cycle: the dispatch pass watches it (pass.ts). */
   forecastTakes = 0;
+  /** This sidecar's running requests by backend, built when a forecast first needs it after a refresh. */
+  private runningOn: Map<string, RunningRequest[]> | undefined;
 
   constructor(private readonly inputs: CycleInputs) {
     this.now = inputs.now;
@@ -86,7 +101,8 @@ export class DispatchCycle implements Cycle {
 
   /** Re-read the datastore (after a dispatch changed it). */
   refresh(): void {
-    this.states = this.inputs.store.views().map((v, i) => backendStateOf(v, i));
+    this.states = this.inputs.store.views().map((v, i) => stateOf(v, i));
+    this.runningOn = undefined;
     this.byName = new Map(this.states.map((s) => [s.name, s]));
     this.represented.clear();
     this.loadEstimates.clear();
@@ -185,7 +201,7 @@ export class DispatchCycle implements Cycle {
     forecast = new CountedForecast(() => this.forecastTakes++);
     for (const b of fullBackends) {
       const remaining: number[] = [];
-      for (const r of this.inputs.running.values()) if (r.backend === b.name) remaining.push(this.remainingMs(r, b));
+      for (const r of this.runningBy(b.name)) remaining.push(this.remainingMs(r, b));
       // Other clients' requests: unknown start, so on average half a typical request is left.
       for (let i = 0; i < b.view.externalInFlight; i++) remaining.push(this.inputs.services.typical() / 2);
       let times = slotFreeTimes(remaining, b.view.slots);
@@ -222,6 +238,18 @@ export class DispatchCycle implements Cycle {
     }
     if (startedAt > this.now) return startedAt - this.now + serviceMs;
     return residualMs(this.now - startedAt, serviceMs);
+  }
+
+  private runningBy(backend: string): readonly RunningRequest[] {
+    if (!this.runningOn) {
+      this.runningOn = new Map();
+      for (const r of this.inputs.running.values()) {
+        const list = this.runningOn.get(r.backend);
+        if (list) list.push(r);
+        else this.runningOn.set(r.backend, [r]);
+      }
+    }
+    return this.runningOn.get(backend) ?? [];
   }
 
   private usable(b: BackendState, model: string): boolean {

@@ -161,6 +161,10 @@ export class QueueingScheduler implements SchedulerCore {
     this.sessions.resize(this.settings.sessionMaxEntries, this.settings.sessionTtlMs, this.lastNow);
   }
 
+  trackedSessions(): number {
+    return this.sessions.size();
+  }
+
   recentDecisions(): DecisionRecord[] {
     return this.decisions.toArray();
   }
