@@ -1,20 +1,26 @@
 // The dispatch loop, in one place, shared by every strategy: admission, the
 // queue and its limits, timeouts, cancellation, completion and accounting.
-// Each call takes `now`, runs one dispatch cycle (expire, rank, filter,
-// choose, dispatch) and returns what the edge must do; it owns no timers.
+// Each call takes `now`, runs one dispatch cycle (expire, then a pass in the
+// strategy's order: filter, choose, dispatch) and returns what the edge must
+// do; it owns no timers. Its cost per call does not grow with the queue: the
+// queue is indexed (queue-index.ts) and the pass skips what cannot change
+// (pass.ts); only queueSnapshot() walks the whole queue.
 import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
 import { DEFAULT_LOAD_MS, loadEstimateMs, retryAfterSeconds, ServiceTimes } from './cost.ts';
 import { DispatchCycle, loadKey, type RunningRequest } from './cycle.ts';
 import { DemandTracker } from './demand.ts';
-import { evaluate, type Hold, type Placement, type QueueEntry } from './framework.ts';
 import { settlePrewarms } from './prewarms.ts';
+import type { Hold, Placement } from './framework.ts';
+import { runPass, type PassHooks, type PassResult } from './pass.ts';
+import { QueueIndex, groupKey } from './queue-index.ts';
 import { STICKY_WINDOW } from './plugins/sticky-window.ts';
 import { believedState, residencyOf, stickyUntil } from './residency.ts';
 import { Ring } from './ring.ts';
 import { SessionTable } from './sessions.ts';
 import { settingsFrom, type SchedulerSettings } from './settings.ts';
 import { STRATEGIES, type Choice, type Strategy } from './strategies/index.ts';
+import { rankQueue, type OrderContext } from './strategies/ordering.ts';
 import type { CompletionInfo, DecisionRecord, PrewarmOutcome, QueueSnapshotEntry, RequestInfo, SchedulerCore, SchedulerOutcome } from './types.ts';
 import { seededRandom } from '../util/seeded-random.ts';
 
@@ -34,8 +40,8 @@ type Reject = Extract<SchedulerOutcome, { type: 'reject' }>;
 export class QueueingScheduler implements SchedulerCore {
   private settings: SchedulerSettings;
   private strategy: Strategy;
-  /** Waiting requests; Map order is arrival order. */
-  private readonly queue = new Map<string, QueueEntry>();
+  /** Waiting requests, by arrival and by group (model, pin). */
+  protected readonly queue = new QueueIndex();
   private readonly running = new Map<string, RunningRequest>();
   private readonly services = new ServiceTimes();
   private readonly demand = new DemandTracker();
@@ -49,6 +55,8 @@ export class QueueingScheduler implements SchedulerCore {
   /** Holds of the last cycle, by backend. */
   private holds = new Map<string, Hold>();
   private waitReasons = new Map<string, string>();
+  /** Why the last pass left each group waiting, and the strict-FIFO blocker: reasons for requests it skipped. */
+  private lastPass: PassResult = { groupReasons: new Map() };
   /** Earliest time a wait decision asked to be re-examined. */
   private recheckAt: number | undefined;
   private seq = 0;
@@ -73,7 +81,7 @@ export class QueueingScheduler implements SchedulerCore {
       return [{ type: 'reject', id: req.id, status: 404, code: 'model_not_found', message: `The model '${req.model}' is not served by any backend.` }];
     const unservable = this.unservable(req);
     if (unservable) return [unservable];
-    this.queue.set(req.id, { req, seq: this.seq++, enqueuedAt: now });
+    this.queue.add({ req, seq: this.seq++, enqueuedAt: now });
     const out = this.dispatch(now);
     if (this.queue.has(req.id) && this.queue.size > this.settings.queueMaxLength) {
       this.forget(req.id);
@@ -129,10 +137,11 @@ export class QueueingScheduler implements SchedulerCore {
     const consider = (t: number) => {
       if (t > now && t < next) next = t;
     };
-    for (const e of this.queue.values()) {
-      consider(e.enqueuedAt + this.settings.queueTimeoutMs);
-      if (this.strategy.agingBound) consider(e.enqueuedAt + this.settings.agingMs);
-    }
+    // The oldest request times out first; the oldest not yet starving starves next.
+    const oldest = this.queue.oldest();
+    if (oldest) consider(oldest.enqueuedAt + this.settings.queueTimeoutMs);
+    const fresh = this.strategy.agingBound ? this.queue.oldestFresh(now, this.settings.agingMs) : undefined;
+    if (fresh) consider(fresh.enqueuedAt + this.settings.agingMs);
     if (this.strategy.filters.some((f) => f.name === STICKY_WINDOW))
       for (const view of this.store.views()) {
         const residency = residencyOf(view);
@@ -159,6 +168,10 @@ export class QueueingScheduler implements SchedulerCore {
     this.sessions.resize(this.settings.sessionMaxEntries, this.settings.sessionTtlMs, this.lastNow);
   }
 
+  trackedSessions(): number {
+    return this.sessions.size();
+  }
+
   recentDecisions(): DecisionRecord[] {
     return this.decisions.toArray();
   }
@@ -167,7 +180,11 @@ export class QueueingScheduler implements SchedulerCore {
     if (this.queue.size === 0) return [];
     const cycle = this.newCycle(now);
     const holding = new Map([...this.holds.values()].map((h) => [h.requestId, h.backend]));
-    return this.strategy.rank([...this.queue.values()], cycle).map((p) => ({
+    const { blocker, groupReasons } = this.lastPass;
+    const reasonOf = (p: Placement) =>
+      this.waitReasons.get(p.entry.req.id) ??
+      (blocker !== undefined ? `behind ${blocker} (strict FIFO)` : groupReasons.get(groupKey(p.model, p.entry.req.pinnedBackend)));
+    return rankQueue(this.strategy.order, this.queue.values(), this.orderContext(cycle)).map((p) => ({
       id: p.entry.req.id,
       model: p.model,
       sessionKey: p.entry.req.sessionKey,
@@ -176,7 +193,7 @@ export class QueueingScheduler implements SchedulerCore {
       priority: Math.round(p.priority * 1000) / 1000,
       starving: p.starving,
       holding: holding.get(p.entry.req.id),
-      waitingReason: this.waitReasons.get(p.entry.req.id),
+      waitingReason: reasonOf(p),
     }));
   }
 
@@ -187,6 +204,7 @@ export class QueueingScheduler implements SchedulerCore {
     if (this.queue.size === 0) {
       this.holds = new Map();
       this.waitReasons = new Map();
+      this.lastPass = { groupReasons: new Map() };
       if (this.prewarming.size > 0) out.push(...settlePrewarms(this.prewarming, this.newCycle(now), now));
       return out;
     }
@@ -196,39 +214,62 @@ export class QueueingScheduler implements SchedulerCore {
     for (const w of this.prewarming.values()) cycle.addHold({ backend: w.backend, model: w.model, requestId: `prewarm:${w.model}`, rank: -1, why: 'prewarm' });
     const reasons = new Map<string, string>();
     const waiting: Placement[] = [];
-    const ranked = this.strategy.rank([...this.queue.values()], cycle);
-    for (let i = 0; i < ranked.length; i++) {
-      const p = ranked[i]!;
-      const choice = this.strategy.choose(p, evaluate(this.strategy.filters, p, cycle), cycle);
-      if (choice.kind === 'dispatch') {
+    this.lastPass = this.pass(cycle, {
+      dispatch: (p, choice) => {
         out.push(this.start(p, choice, cycle, now));
         cycle.refresh();
-        continue;
-      }
-      reasons.set(p.entry.req.id, choice.why);
-      waiting.push(p);
-      if (choice.hold) cycle.addHold({ backend: choice.hold.backend, model: p.model, requestId: p.entry.req.id, rank: p.rank, why: choice.hold.why });
-      if (choice.recheckAt !== undefined) this.recheckAt = Math.min(this.recheckAt ?? Infinity, choice.recheckAt);
-      if (this.strategy.headOfLineBlocks) {
-        for (const behind of ranked.slice(i + 1)) reasons.set(behind.entry.req.id, `behind ${p.entry.req.id} (strict FIFO)`);
-        break;
-      }
-    }
-    if (this.strategy.planPrewarms && waiting.length > 0) {
-      const busy = new Set([...this.prewarming.values()].map((w) => w.backend));
-      const models = new Set([...this.prewarming.values()].map((w) => w.model));
-      for (const plan of this.strategy.planPrewarms(waiting, cycle, { busyBackends: busy, models })) {
-        const b = cycle.backend(plan.backend)!;
-        const o: PrewarmOutcome = { type: 'prewarm', action: 'start', ...plan, backendModelId: b.view.models.get(plan.model)?.backendId ?? plan.model, at: now };
-        this.prewarming.set(loadKey(plan.backend, plan.model), o);
-        cycle.addHold({ backend: plan.backend, model: plan.model, requestId: `prewarm:${plan.model}`, rank: -1, why: 'prewarm' });
-        for (const p of waiting) if (p.model === plan.model && !reasons.get(p.entry.req.id)?.includes('pre-warming')) reasons.set(p.entry.req.id, `${reasons.get(p.entry.req.id)}; pre-warming ${plan.model} on ${plan.backend}`);
-        out.push(o);
-      }
-    }
+      },
+      wait: (p, choice) => {
+        reasons.set(p.entry.req.id, choice.why);
+        waiting.push(p);
+        if (choice.hold) cycle.addHold({ backend: choice.hold.backend, model: p.model, requestId: p.entry.req.id, rank: p.rank, why: choice.hold.why });
+        if (choice.recheckAt !== undefined) this.recheckAt = Math.min(this.recheckAt ?? Infinity, choice.recheckAt);
+      },
+    });
+    out.push(...this.startPrewarms(waiting, cycle, reasons, now));
     this.holds = cycle.holds;
     this.waitReasons = reasons;
     return out;
+  }
+
+  /** Loads the strategy starts ahead for requests still waiting (pre-warm, hedged cold start). */
+  private startPrewarms(waiting: readonly Placement[], cycle: DispatchCycle, reasons: Map<string, string>, now: number): PrewarmOutcome[] {
+    if (!this.strategy.planPrewarms || waiting.length === 0) return [];
+    const active = [...this.prewarming.values()];
+    const plans = this.strategy.planPrewarms(waiting, cycle, { busyBackends: new Set(active.map((w) => w.backend)), models: new Set(active.map((w) => w.model)) });
+    const out: PrewarmOutcome[] = [];
+    for (const plan of plans) {
+      const b = cycle.backend(plan.backend)!;
+      const o: PrewarmOutcome = { type: 'prewarm', action: 'start', ...plan, backendModelId: b.view.models.get(plan.model)?.backendId ?? plan.model, at: now };
+      this.prewarming.set(loadKey(plan.backend, plan.model), o);
+      cycle.addHold({ backend: plan.backend, model: plan.model, requestId: `prewarm:${plan.model}`, rank: -1, why: 'prewarm' });
+      for (const p of waiting) if (p.model === plan.model) reasons.set(p.entry.req.id, `${reasons.get(p.entry.req.id) ?? 'waiting'}; pre-warming ${plan.model} on ${plan.backend}`);
+      out.push(o);
+    }
+    return out;
+  }
+
+  /** The pass over the queue in the strategy's order (a test swaps in a full re-rank as its reference). */
+  protected pass(cycle: DispatchCycle, hooks: PassHooks): PassResult {
+    return runPass(this.queue, this.strategy, cycle, this.orderContext(cycle), hooks);
+  }
+
+  /** Which models are represented, as the cycle began: the order's warm bonus and diversity pass read it. */
+  protected orderContext(cycle: DispatchCycle): OrderContext {
+    const represented = new Map<string, boolean>();
+    return {
+      now: cycle.now,
+      settings: this.settings,
+      isRepresented: (model) => {
+        let r = represented.get(model);
+        if (r === undefined) represented.set(model, (r = cycle.isRepresented(model)));
+        return r;
+      },
+    };
+  }
+
+  protected get currentStrategy(): Strategy {
+    return this.strategy;
   }
 
   private start(p: Placement, choice: Extract<Choice, { kind: 'dispatch' }>, cycle: DispatchCycle, now: number): SchedulerOutcome {
@@ -270,11 +311,10 @@ export class QueueingScheduler implements SchedulerCore {
     return measured ?? r.startDelayMs;
   }
 
-  /** Requests that waited out the queue timeout. */
+  /** Requests that waited out the queue timeout: the oldest first. */
   private expire(now: number): Reject[] {
     const out: Reject[] = [];
-    for (const e of [...this.queue.values()]) {
-      if (now - e.enqueuedAt < this.settings.queueTimeoutMs) continue;
+    for (let e = this.queue.oldest(); e && now - e.enqueuedAt >= this.settings.queueTimeoutMs; e = this.queue.oldest()) {
       this.forget(e.req.id);
       out.push({
         type: 'reject',
@@ -289,7 +329,7 @@ export class QueueingScheduler implements SchedulerCore {
   }
 
   private forget(id: string): void {
-    this.queue.delete(id);
+    this.queue.remove(id);
     this.waitReasons.delete(id);
     for (const [backend, h] of this.holds) if (h.requestId === id) this.holds.delete(backend);
   }
@@ -337,7 +377,7 @@ export class QueueingScheduler implements SchedulerCore {
     const candidates = new Set(this.store.candidatesFor(model));
     const views = this.store.views().filter((v) => v.healthy && candidates.has(v.name));
     const slots = views.reduce((n, v) => n + v.slots, 0);
-    const ahead = [...this.queue.values()].filter((e) => e.req.model === model).length + 1;
+    const ahead = this.queue.count(model) + 1;
     const warm = views.some((v) => residencyOf(v).held.includes(model));
     const load = warm ? 0 : views.length > 0 ? Math.min(...views.map((v) => loadEstimateMs(v, model, views))) : DEFAULT_LOAD_MS;
     return retryAfterSeconds(load + Math.ceil(ahead / Math.max(1, slots)) * this.services.estimate(undefined, model));
@@ -349,10 +389,11 @@ export class QueueingScheduler implements SchedulerCore {
       now,
       settings: this.settings,
       store: this.store,
-      queued: () => this.queue.values(),
+      queuedFor: (model, backend) => this.queue.countFor(model, backend),
       running: this.running,
       services: this.services,
       demand: this.demand,
+      queuedGroups: () => [...this.queue.groups()].map((g) => ({ model: g.model, pinnedBackend: g.pinnedBackend, entries: () => g.list.values() })),
       sessions: this.sessions,
       loadStarts: this.loadStarts,
       previousHolds: this.holds,

@@ -162,12 +162,13 @@ export function evaluate(filters: readonly Filter[], p: Placement, cycle: Cycle)
   const options: Option[] = [];
   const rejections: Rejection[] = [];
   for (const b of cycle.backends()) {
-    const failures: Array<{ filter: string; reason: string }> = [];
+    // Allocated only on a first failure: most checks pass or fail once, and this runs for every backend per request.
+    let failures: Array<{ filter: string; reason: string }> | undefined;
     for (const f of filters) {
       const v = f.check(p, b, cycle);
-      if (!v.ok) failures.push({ filter: f.name, reason: v.reason });
+      if (!v.ok) (failures ??= []).push({ filter: f.name, reason: v.reason });
     }
-    if (failures.length === 0) options.push({ backend: b, state: b.stateOf(p.model), fit: b.fitOf(p.model) });
+    if (failures === undefined) options.push({ backend: b, state: b.stateOf(p.model), fit: b.fitOf(p.model) });
     else rejections.push({ backend: b, failures });
   }
   return { options, rejections };

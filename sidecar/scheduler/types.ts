@@ -149,4 +149,6 @@ export interface SchedulerCore extends Scheduler {
   recentDecisions(): DecisionRecord[];
   /** The queue in dispatch order at `now` (default: the time of the last call). */
   queueSnapshot(now?: number): QueueSnapshotEntry[];
+  /** Sessions whose backend is remembered (bounded by `sessions.max_entries`). */
+  trackedSessions(): number;
 }

@@ -1,4 +1,4 @@
-// warmroute's own strategy. Order: warmFirstOrder (starving, diversity, rest).
+// warmroute's own strategy. Order: WARM_FIRST_ORDER (starving, diversity, rest).
 // Choice, for one request:
 //  1. filters: healthy, serves the model, pinned, loads on demand (or holds
 //     it), free slot, max models, break-even residency, holds, one load per model;
@@ -39,7 +39,7 @@ import { singleLoadFilter } from '../plugins/single-load.ts';
 import { warmthScorer } from '../plugins/warmth.ts';
 import type { DecisionReason } from '../types.ts';
 import { describeRejections } from './explain.ts';
-import { warmFirstOrder } from './ordering.ts';
+import { WARM_FIRST_ORDER } from './ordering.ts';
 import type { Choice, Strategy } from './strategy.ts';
 
 export const WARM_FIRST_SCORERS: readonly Scorer[] = [warmthScorer, loadScorer, affinityScorer, spreadScorer, recencyScorer, memoryScorer];
@@ -49,7 +49,7 @@ export const warmFirstStrategy: Strategy = {
   filters: [healthyFilter, servesModelFilter, pinnedFilter, loadsOnDemandFilter, freeSlotFilter, modelCapacityFilter, breakEvenFilter, holdsFilter, singleLoadFilter],
   headOfLineBlocks: false,
   agingBound: true,
-  rank: warmFirstOrder,
+  order: WARM_FIRST_ORDER,
   choose: chooseWarmFirst,
   planPrewarms,
 };
