@@ -72,6 +72,7 @@ export function replayVirtual(trace: Trace, policy: Policy, fleet: readonly Serv
       const r = byId.get(o.id)!;
       const server = servers.get(o.backend)!;
       res.backend = o.backend;
+      res.dispatchedAt = now;
       const dispatchedAt = now;
       server.submit(
         {
