@@ -17,6 +17,7 @@ import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { startPrewarming } from './prewarm/index.ts';
+import { RecordingHook } from './replay/recording.ts';
 import { startAdminServer } from './admin/server.ts';
 import { resolveAdminToken } from './admin/auth.ts';
 import type { ReloadCounts } from './admin/status.ts';
@@ -55,9 +56,12 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const scheduler: SchedulerCore = createScheduler(policy, store);
   const metrics = new Metrics(store, () => control.queued());
   const events = new FleetEvents();
+  // Opt-in traffic recording (policy `record`): buffered in memory, written by a timer.
+  const recording = new RecordingHook(() => clock.now(), (error) => log('recording_error', { error }));
+  void recording.configure(policy.record);
   let prewarming: ReturnType<typeof startPrewarming> | undefined;
   const control: RequestControl = new RequestControl(
-    scheduler,
+    recording.wrap(scheduler),
     clock,
     (o, model) => {
       metrics.admission(model, o);
@@ -123,6 +127,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     if (probing) probing.prober.setPolicy(next);
     else store.setBackends(next);
     scheduler.setPolicy(next);
+    void recording.configure(next.record);
     events.keepOnly(new Set(next.backends.map((b) => b.name)));
     control.poke();
   };
@@ -165,6 +170,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       await new Promise<void>((r) => grpc.tryShutdown(() => r()));
       grpc.forceShutdown();
       await admin.close();
+      await recording.close();
     },
   };
 }

@@ -2,6 +2,7 @@
 // configuration is inferred from these schemas. Unknown keys are errors so a
 // typo never passes silently.
 import { z } from 'zod';
+import { RecordSpec } from '../replay/record-spec.ts';
 
 export const BackendKind = z
   .enum(['openai', 'llama-server', 'llama-swap', 'ollama', 'omlx', 'lmstudio', 'vllm', 'mlx-lm'])
@@ -141,6 +142,7 @@ export const Policy = z
       .describe('Route model names no backend lists or reports; off so an unknown name never reaches a server that would download it.'),
     scheduler: SchedulerSpec.prefault({}),
     sessions: SessionSpec.prefault({}),
+    record: RecordSpec.optional(),
     debug: z
       .strictObject({ decision_headers: z.boolean().default(false).describe('Return x-warmroute-* decision headers to clients.') })
       .prefault({}),
