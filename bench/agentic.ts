@@ -11,7 +11,7 @@
 import type { Strategy } from '../sidecar/policy/schema.ts';
 import { runAgentic, AGENTIC_SHAPE, type AgenticResult } from '../sidecar/scheduler/testing/agentic.ts';
 import { startGateway } from '../e2e/harness.ts';
-import type { SimSpec } from '../sim/index.ts';
+import { agenticBurst, burstPolicy, sendBurst, swapBox } from '../e2e/agentic-burst.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 
@@ -34,45 +34,11 @@ export interface AgenticBenchResult {
   live: { rounds: number; requests: number; runs: LiveRun[][] };
 }
 
-const MODELS = ['orchestrator', 'explorer', 'coder'];
-const swapBox = (): SimSpec => ({
-  kind: 'llama-swap',
-  models: MODELS.map((id) => ({ id, sizeGB: 2 })),
-  maxLoaded: 1,
-  slots: 2,
-  ttftMs: 20,
-  tokensPerSec: 200,
-  defaultMaxTokens: 10,
-  loadInitMs: 200,
-  loadGBps: 5,
-});
-
-function burst(rounds: number): string[] {
-  return Array.from({ length: rounds }, () => ['orchestrator', 'explorer', 'coder', 'explorer', 'orchestrator', 'explorer', 'coder']).flat();
-}
-
 async function liveRun(strategy: Strategy, trace: readonly string[]): Promise<LiveRun> {
-  const gw = await startGateway({
-    sims: { a: swapBox(), b: swapBox() },
-    policy: {
-      backends: ['a', 'b'].map((name) => ({ name, kind: 'llama-swap' as const, url: `sim:${name}`, models: MODELS, max_models: 1, slots: 2, probe: { interval_ms: 200 } })),
-      scheduler: { strategy, aging_ms: 10_000 },
-    },
-  });
+  const gw = await startGateway({ sims: { a: swapBox(), b: swapBox() }, policy: burstPolicy(strategy, 10_000) });
   try {
     const t0 = Date.now();
-    const statuses = await Promise.all(
-      trace.map(async (model, i) => {
-        await new Promise((r) => setTimeout(r, i * 5));
-        const res = await fetch(`${gw.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model, messages: [{ role: 'user', content: `task ${i}` }] }),
-        });
-        await res.text();
-        return res.status;
-      }),
-    );
+    const statuses = (await sendBurst(gw.url, trace)).map((r) => r.status);
     const makespanMs = Date.now() - t0;
     return {
       strategy,
@@ -90,7 +56,7 @@ export async function run(opts: { liveRounds?: number; write?: boolean } = {}): 
   const machine = machineInfo();
   const virtual = { shape: AGENTIC_SHAPE, runs: STRATEGIES.map((s) => runAgentic(s)) };
   const rounds = opts.liveRounds ?? 3;
-  const trace = burst(3);
+  const trace = agenticBurst(3);
   const live: LiveRun[][] = [];
   for (let r = 0; r < rounds; r++) {
     // Rotate the order each round so no strategy always runs first (or last) on a warming machine.

@@ -6,29 +6,8 @@
 // benchmark's question (bench/agentic.ts), never a test's: this machine is shared.
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, startGateway, type Gateway } from './harness.ts';
-import type { SimSpec } from '../sim/index.ts';
 import type { Strategy } from '../sidecar/policy/schema.ts';
-
-const MODELS = ['orchestrator', 'explorer', 'coder'];
-// llama-swap with one GPU: one model resident, a swap costs a load (~0.6 s here).
-const swapBox = (): SimSpec => ({
-  kind: 'llama-swap',
-  models: MODELS.map((id) => ({ id, sizeGB: 2 })),
-  maxLoaded: 1,
-  slots: 2,
-  ttftMs: 20,
-  tokensPerSec: 200,
-  defaultMaxTokens: 10,
-  loadInitMs: 200,
-  loadGBps: 5,
-});
-
-/** llama-swap #611's shape: an orchestrator turn, parallel explorers, a coder, interleaved as they arrive. */
-function agenticBurst(rounds: number): string[] {
-  const out: string[] = [];
-  for (let r = 0; r < rounds; r++) out.push('orchestrator', 'explorer', 'coder', 'explorer', 'orchestrator', 'explorer', 'coder');
-  return out;
-}
+import { agenticBurst, burstPolicy, sendBurst, swapBox } from './agentic-burst.ts';
 
 interface RunResult {
   strategy: Strategy;
@@ -42,27 +21,9 @@ interface RunResult {
 const AGING_MS = 10_000;
 
 async function replay(strategy: Strategy, trace: string[]): Promise<RunResult> {
-  const gw = await startGateway({
-    sims: { a: swapBox(), b: swapBox() },
-    policy: {
-      backends: ['a', 'b'].map((name) => ({ name, kind: 'llama-swap' as const, url: `sim:${name}`, models: MODELS, max_models: 1, slots: 2, probe: { interval_ms: 200 } })),
-      scheduler: { strategy, aging_ms: AGING_MS },
-      debug: { decision_headers: true },
-    },
-  });
+  const gw = await startGateway({ sims: { a: swapBox(), b: swapBox() }, policy: burstPolicy(strategy, AGING_MS) });
   gateways.push(gw);
-  const results = await Promise.all(
-    trace.map(async (model, i) => {
-      await new Promise((r) => setTimeout(r, i * 5)); // arrival order = trace order
-      const res = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model, messages: [{ role: 'user', content: `task ${i}` }] }),
-      });
-      await res.text();
-      return { status: res.status, queuedMs: Number(res.headers.get('x-warmroute-queued-ms') ?? NaN) };
-    }),
-  );
+  const results = await sendBurst(gw.url, trace);
   const sidecar = gw.sidecar!;
   await eventually(() => sidecar.store.totalInFlight() === 0, 10_000, 'in-flight to return to 0');
   const run: RunResult = {
@@ -131,7 +92,8 @@ describe('backpressure', () => {
     }
     for (const r of responses) if (r.status === 200) await r.text();
     expect(gw.sidecar!.control.queued()).toBe(0);
-    expect(gw.sidecar!.store.totalInFlight()).toBe(0);
+    // The slot is released when Envoy ends the ext_proc stream, a moment after the client has its answer.
+    await eventually(() => gw.sidecar!.store.totalInFlight() === 0, 10_000, 'in-flight to return to 0');
   }, 30_000);
 });
 

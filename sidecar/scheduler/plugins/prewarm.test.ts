@@ -1,5 +1,6 @@
 // Pre-warm and hedged cold start, through the real scheduler core.
 import { describe, expect, it } from 'vitest';
+import type { BackendKind } from '../../policy/schema.ts';
 import { dispatchOf, probe, req, setup } from '../testing/fixtures.ts';
 import type { PrewarmOutcome, SchedulerOutcome } from '../types.ts';
 
@@ -12,14 +13,16 @@ function learnLoad(s: ReturnType<typeof setup>, backend: string, model: string, 
   probe(s.store, backend, {}, at + ms + 1);
 }
 
+/** Two one-slot backends of `kind` serving m, each with a learned 2 s load. */
+function twoBoxes(kind?: BackendKind) {
+  const s = setup(['b1', 'b2'].map((name) => ({ name, models: ['m'], slots: 1, kind })));
+  for (const b of ['b1', 'b2']) learnLoad(s, b, 'm', 2000, 0);
+  return s;
+}
+
 describe('hedged cold start', () => {
   it('hedges while a model is loading on a full backend: the second request does not wait for the first one to finish there', () => {
-    const s = setup([
-      { name: 'b1', models: ['m'], slots: 1, kind: 'llama-swap' },
-      { name: 'b2', models: ['m'], slots: 1, kind: 'llama-swap' },
-    ]);
-    learnLoad(s, 'b2', 'm', 2000, 0);
-    learnLoad(s, 'b1', 'm', 2000, 0);
+    const s = twoBoxes('llama-swap');
     // r1 starts the load on one backend; r2 may not start the same load elsewhere (one load per model) and that
     // backend's only slot is r1's: its wait is the rest of the load plus r1's service time.
     const r1 = dispatchOf(s.sched.submit(req('m', { id: 'r1' }), 10_000), 'r1')!;
@@ -36,12 +39,7 @@ describe('hedged cold start', () => {
   });
 
   it('is cancelled when nothing waits for the model any more', () => {
-    const s = setup([
-      { name: 'b1', models: ['m'], slots: 1, kind: 'llama-swap' },
-      { name: 'b2', models: ['m'], slots: 1, kind: 'llama-swap' },
-    ]);
-    learnLoad(s, 'b1', 'm', 2000, 0);
-    learnLoad(s, 'b2', 'm', 2000, 0);
+    const s = twoBoxes('llama-swap');
     s.sched.submit(req('m', { id: 'r1' }), 10_000);
     const start = prewarmsOf(s.sched.submit(req('m', { id: 'r2' }), 10_001));
     expect(start).toHaveLength(1);
@@ -50,26 +48,24 @@ describe('hedged cold start', () => {
   });
 
   it('never asks a server without a load call', () => {
-    const s = setup([
-      { name: 'b1', models: ['m'], slots: 1 },
-      { name: 'b2', models: ['m'], slots: 1 },
-    ]);
-    learnLoad(s, 'b1', 'm', 2000, 0);
-    learnLoad(s, 'b2', 'm', 2000, 0);
+    const s = twoBoxes();
     s.sched.submit(req('m', { id: 'r1' }), 10_000);
     expect(prewarmsOf(s.sched.submit(req('m', { id: 'r2' }), 10_001))).toEqual([]);
   });
 });
 
+/** Probes of a llama-server router started with --no-models-autoload. */
+const routerProbe = (s: ReturnType<typeof setup>) => (models: Record<string, 'warm' | 'loading' | 'cold'>, at: number) =>
+  s.store.applyProbe(
+    'router',
+    { ok: true, snapshot: { healthy: true, knowsLoaded: true, loading: false, loadsOnDemand: false, models: Object.entries(models).map(([id, state]) => ({ id, state })) } },
+    at,
+  );
+
 describe('pre-warm', () => {
   it('loads a model on a router that does not load on demand, then serves the waiting request there', () => {
     const s = setup([{ name: 'router', models: ['a', 'b'], slots: 2, max_models: 2, kind: 'llama-server' }]);
-    const noAutoload = (models: Record<string, 'warm' | 'loading' | 'cold'>, at: number) =>
-      s.store.applyProbe(
-        'router',
-        { ok: true, snapshot: { healthy: true, knowsLoaded: true, loading: false, loadsOnDemand: false, models: Object.entries(models).map(([id, state]) => ({ id, state })) } },
-        at,
-      );
+    const noAutoload = routerProbe(s);
     noAutoload({ a: 'warm', b: 'cold' }, 0);
     const out = s.sched.submit(req('b', { id: 'rb' }), 100);
     expect(dispatchOf(out, 'rb')).toBeUndefined();
@@ -82,12 +78,7 @@ describe('pre-warm', () => {
 
   it('never unloads a model with requests running or queued, nor one still in demand', () => {
     const s = setup([{ name: 'router', models: ['a', 'b'], slots: 2, max_models: 1, kind: 'llama-server' }]);
-    const noAutoload = (models: Record<string, 'warm' | 'loading' | 'cold'>, at: number) =>
-      s.store.applyProbe(
-        'router',
-        { ok: true, snapshot: { healthy: true, knowsLoaded: true, loading: false, loadsOnDemand: false, models: Object.entries(models).map(([id, state]) => ({ id, state })) } },
-        at,
-      );
+    const noAutoload = routerProbe(s);
     noAutoload({ a: 'warm' }, 0);
     s.sched.submit(req('a', { id: 'ra' }), 100);
     // a is running: b may not unload it.
