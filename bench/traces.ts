@@ -41,6 +41,8 @@ export async function runTraces(): Promise<TracesResult> {
 const s = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 const x = (v: number | null, bound: number | undefined): string => (v === null || !bound ? '–' : (v / bound).toFixed(2));
 
+const queueMax = (r: RunReport): number => r.queueMs?.max ?? 0;
+
 function bestBaseline(runs: readonly RunReport[], key: (r: RunReport) => number): RunReport | undefined {
   return runs.filter((r) => r.label !== OURS && r.failed === 0).sort((a, b) => key(a) - key(b))[0];
 }
@@ -56,19 +58,19 @@ function traceSection(t: TracesResult['traces'][number]): string[] {
     '',
     `Lower bound: **${lb.loads} loads**, **makespan ${s(lb.makespanMs)} s** (critical path ${s(lb.criticalPathMs)} s, work / slots ${s(lb.workMs)} s).`,
     '',
-    '| strategy | loads | loads ÷ LB | failed | wait p50 (s) | p90 | max | max wait ÷ aging bound | makespan (s) | makespan ÷ LB | replay (ms) | × real time |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| strategy | loads | loads ÷ LB | failed | wait p50 (s) | p90 | max | sidecar queue max (s) | ÷ aging bound | makespan (s) | makespan ÷ LB | replay (ms) | × real time |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of t.runs)
     out.push(
-      `| ${r.label === OURS ? `**${r.label}**` : r.label} | ${r.loads} | ${x(r.loads, lb.loads)} | ${r.failed}${r.failed ? ` (${Object.entries(r.failures).map(([c, n]) => `${c} ${n}`).join(', ')})` : ''} | ${s(r.waitMs.p50)} | ${s(r.waitMs.p90)} | ${s(r.waitMs.max)} | ${(r.waitMs.max / t.agingBoundMs).toFixed(2)} | ${s(r.makespanMs)} | ${x(r.makespanMs, lb.makespanMs)} | ${r.wallMs} | ${r.wallMs > 0 ? Math.round(r.makespanMs / r.wallMs) : '–'} |`,
+      `| ${r.label === OURS ? `**${r.label}**` : r.label} | ${r.loads} | ${x(r.loads, lb.loads)} | ${r.failed}${r.failed ? ` (${Object.entries(r.failures).map(([c, n]) => `${c} ${n}`).join(', ')})` : ''} | ${s(r.waitMs.p50)} | ${s(r.waitMs.p90)} | ${s(r.waitMs.max)} | ${s(queueMax(r))} | ${(queueMax(r) / t.agingBoundMs).toFixed(2)} | ${s(r.makespanMs)} | ${x(r.makespanMs, lb.makespanMs)} | ${r.wallMs} | ${r.wallMs > 0 ? Math.round(r.makespanMs / r.wallMs) : '–'} |`,
     );
   return [...out, ''];
 }
 
 function summaryRows(result: TracesResult): string[] {
   const out = [
-    `| trace | ${OURS} loads ÷ fewest-loads baseline | ${OURS} makespan ÷ shortest-makespan baseline | ${OURS} loads ÷ LB | ${OURS} makespan ÷ LB | ${OURS} failed | ${OURS} max wait ÷ aging bound |`,
+    `| trace | ${OURS} loads ÷ fewest-loads baseline | ${OURS} makespan ÷ shortest-makespan baseline | ${OURS} loads ÷ LB | ${OURS} makespan ÷ LB | ${OURS} failed | ${OURS} longest sidecar queue wait ÷ aging bound |`,
     '|---|---|---|---|---|---|---|',
   ];
   for (const t of result.traces) {
@@ -78,7 +80,7 @@ function summaryRows(result: TracesResult): string[] {
     const fastest = bestBaseline(t.runs, (r) => r.makespanMs);
     const vs = (a: number | null, b: number | null | undefined, who: string | undefined): string => (a === null || !b ? '–' : `${(a / b).toFixed(2)} (${who})`);
     out.push(
-      `| ${t.trace.name} | ${vs(ours.loads, fewest?.loads, fewest?.label)} | ${vs(ours.makespanMs, fastest?.makespanMs, fastest?.label)} | ${x(ours.loads, t.lowerBound!.loads)} | ${x(ours.makespanMs, t.lowerBound!.makespanMs)} | ${ours.failed} | ${(ours.waitMs.max / t.agingBoundMs).toFixed(2)} |`,
+      `| ${t.trace.name} | ${vs(ours.loads, fewest?.loads, fewest?.label)} | ${vs(ours.makespanMs, fastest?.makespanMs, fastest?.label)} | ${x(ours.loads, t.lowerBound!.loads)} | ${x(ours.makespanMs, t.lowerBound!.makespanMs)} | ${ours.failed} | ${(queueMax(ours) / t.agingBoundMs).toFixed(2)} |`,
     );
   }
   return out;
@@ -92,7 +94,7 @@ export function tracesMarkdown(r: TracesResult): string {
     `- Date: ${r.date}`,
     `- Command: \`${r.command}\` (run time ${r.runTimeS} s)`,
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB; ${m.platform}; Node ${m.node}; load average (1 min) at start ${m.loadavg1mAtStart}, at end ${m.loadavg1mAtEnd}`,
-    '- Method: `warmroute replay` in virtual time (sidecar/replay/): the real scheduler core and Datastore against the simulated fleet’s load/eviction/slot model; deterministic (the same inputs give the same figures on any machine; only "replay (ms)" depends on the machine). Traces, fleets and policies: bench/traces/. Lower bound (LB): docs/traces.md. Wait = arrival → start of generation. Ratios < 1 mean better than the reference.',
+    '- Method: `warmroute replay` in virtual time (sidecar/replay/): the real scheduler core and Datastore against the simulated fleet’s load/eviction/slot model; deterministic (the same inputs give the same figures on any machine; only "replay (ms)" depends on the machine). Traces, fleets and policies: bench/traces/. Lower bound (LB): docs/traces.md. Wait = arrival → start of generation (sidecar queue + model load + the server’s slot queue); the aging bound (policy `scheduler.aging_ms`, 30 s) governs the sidecar queue part. Ratios < 1 mean better than the reference.',
     '',
     '## Summary',
     '',

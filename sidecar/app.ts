@@ -16,6 +16,7 @@ import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
+import { startPrewarming } from './prewarm/index.ts';
 import { RecordingHook } from './replay/recording.ts';
 import { startAdminServer } from './admin/server.ts';
 import { resolveAdminToken } from './admin/auth.ts';
@@ -58,11 +59,17 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   // Opt-in traffic recording (policy `record`): buffered in memory, written by a timer.
   const recording = new RecordingHook(() => clock.now(), (error) => log('recording_error', { error }));
   void recording.configure(policy.record);
-  const control: RequestControl = new RequestControl(recording.wrap(scheduler), clock, (o, model) => {
-    metrics.admission(model, o);
-    if (o.type === 'dispatch') events.decided(o.record);
-    if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
-  });
+  let prewarming: ReturnType<typeof startPrewarming> | undefined;
+  const control: RequestControl = new RequestControl(
+    recording.wrap(scheduler),
+    clock,
+    (o, model) => {
+      metrics.admission(model, o);
+      if (o.type === 'dispatch') events.decided(o.record);
+      if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
+    },
+    (o) => prewarming?.handle(o),
+  );
 
   // A 5xx (or Envoy's 503 for a refused connection) marks the backend down
   // until a probe succeeds: a fast-failing server must not attract traffic.
@@ -112,6 +119,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
           },
         });
 
+  prewarming = startPrewarming({ store, registry: metrics.registry, log, probeNow: (b) => void probing?.prober.probeNow(b) });
+
   const reloads: ReloadCounts = { ok: 0, rejected: 0, last: undefined };
   const applyPolicy = (next: Policy): void => {
     policy = next;
@@ -157,6 +166,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     async close() {
       watcher?.close();
       probing?.stop();
+      prewarming?.close();
       await new Promise<void>((r) => grpc.tryShutdown(() => r()));
       grpc.forceShutdown();
       await admin.close();

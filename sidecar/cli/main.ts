@@ -1,5 +1,5 @@
-// `warmroute` subcommands: up, sidecar, check, envoy-config. `sim` and `demo`
-// live in the simulator's own entry point (sim/cli.ts), which
+// `warmroute` subcommands: up, sidecar, check, envoy-config. `sim`, `demo` and
+// `replay` live in the simulator's own entry point (sim/cli.ts), which
 // bin/warmroute.mjs runs for them: the product bundle carries no simulator.
 import { parseArgs } from 'node:util';
 import { PolicyError } from '../policy/load.ts';
@@ -23,7 +23,6 @@ const USAGE = `warmroute — warm-first routing for local LLM servers (Envoy + e
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'mesh-config') return (await import('./mesh-config.ts')).meshConfig(rest);
-  if (cmd === 'replay') return (await import('./replay.ts')).runReplay(rest);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { policy: { type: 'string' } } });
   try {
     switch (cmd) {

@@ -2,7 +2,7 @@
 // into promise resolutions, owns the one wake-up timer, and guarantees that
 // each admitted request is finished (completed or cancelled) exactly once.
 import type { Clock } from './clock.ts';
-import type { CompletionInfo, RequestInfo, Scheduler, SchedulerOutcome } from '../scheduler/types.ts';
+import type { CompletionInfo, PrewarmOutcome, RequestInfo, Scheduler, SchedulerOutcome } from '../scheduler/types.ts';
 
 export type Admission = Extract<SchedulerOutcome, { type: 'dispatch' } | { type: 'reject' }>;
 
@@ -22,6 +22,8 @@ export class RequestControl {
     private scheduler: Scheduler,
     private readonly clock: Clock,
     private readonly onDecision: (o: Admission, model: string) => void = () => {},
+    /** Pre-warm starts and cancels, for the edge to perform off the request path (sidecar/prewarm/). */
+    private readonly onPrewarm: (o: PrewarmOutcome) => void = () => {},
   ) {}
 
   /** Swap the scheduler (policy reload). The caller migrates state; this only redirects calls. */
@@ -78,6 +80,10 @@ export class RequestControl {
 
   private apply(outcomes: SchedulerOutcome[]): void {
     for (const o of outcomes) {
+      if (o.type === 'prewarm') {
+        this.onPrewarm(o);
+        continue;
+      }
       const p = this.waiting.get(o.id);
       if (!p) {
         // A dispatch for a request whose client already left: hand the slot straight back.

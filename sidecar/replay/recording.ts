@@ -52,7 +52,8 @@ export class RecordingHook {
         return observe(inner.cancel(id, now), now);
       },
       complete: (id: string, now: number, info: CompletionInfo) => {
-        this.end(id, now, info.ok ? 'completed' : 'failed');
+        // A completion for a request never dispatched is the edge giving up on it while queued.
+        this.end(id, now, this.open.get(id)?.dispatchedAt === undefined ? 'cancelled' : info.ok ? 'completed' : 'failed');
         return observe(inner.complete(id, now, info), now);
       },
       tick: (now: number) => observe(inner.tick(now), now),
@@ -63,6 +64,7 @@ export class RecordingHook {
   }
 
   private outcome(o: SchedulerOutcome, now: number): void {
+    if (o.type === 'prewarm') return; // not about a request
     const r = this.open.get(o.id);
     if (!r) return;
     if (o.type === 'dispatch') {

@@ -25,6 +25,8 @@ export interface RunReport {
   failures: Record<string, number>;
   loads: number | null;
   waitMs: WaitFigures;
+  /** Arrival → dispatch: the part of the wait spent in the sidecar's queue (what the aging bound governs); null in live mode. */
+  queueMs: WaitFigures | null;
   /** Trace start → last request end. */
   makespanMs: number;
   /** Wall-clock time of the replay itself. */
@@ -49,6 +51,7 @@ function waits(samples: number[]): WaitFigures {
 export function reportOf(run: RunResult): RunReport {
   const failures: Record<string, number> = {};
   const all: number[] = [];
+  const queued: number[] = [];
   const perModel = new Map<string, { requests: number; failed: number; waits: number[] }>();
   let makespan = 0;
   const backends: Record<string, number> = {};
@@ -63,6 +66,7 @@ export function reportOf(run: RunResult): RunReport {
       failures[r.failed.code] = (failures[r.failed.code] ?? 0) + 1;
       continue;
     }
+    if (r.dispatchedAt !== undefined) queued.push(r.dispatchedAt - r.arrivedAt);
     if (r.startedAt !== undefined) {
       all.push(r.startedAt - r.arrivedAt);
       m.waits.push(r.startedAt - r.arrivedAt);
@@ -78,6 +82,7 @@ export function reportOf(run: RunResult): RunReport {
     failures,
     loads: run.loads ? run.loads.total : null,
     waitMs: waits(all),
+    queueMs: queued.length > 0 ? waits(queued) : null,
     makespanMs: Math.round(makespan),
     wallMs: Math.round(run.wallMs),
     models,

@@ -5,6 +5,8 @@ export interface RequestResult {
   model: string;
   /** When the request was sent (its arrival, or the end of its dependencies plus the gap). */
   arrivedAt: number;
+  /** When the sidecar dispatched it (virtual time only: live mode cannot see the gateway's queue). */
+  dispatchedAt?: number;
   /** When it started producing (virtual: slot held and model warm; live: first byte). */
   startedAt?: number;
   endedAt: number;

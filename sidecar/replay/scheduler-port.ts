@@ -10,7 +10,9 @@ import type { TraceRequest } from './trace.ts';
 
 export type PortOutcome =
   | { type: 'dispatch'; id: string; backend: string; model: string; reason: string }
-  | { type: 'reject'; id: string; status: number; code: string };
+  | { type: 'reject'; id: string; status: number; code: string }
+  /** Load `model` on `backend` ahead of demand (the core's pre-warm / hedged cold start). */
+  | { type: 'prewarm'; backend: string; model: string };
 
 export interface ProbedServer {
   backend: string;
@@ -66,12 +68,18 @@ export class SchedulerPort {
     return this.core.queueLength();
   }
 
-  /** Dispatches and refusals; any other outcome kind the core may add is not the replay's to act on. */
+  /** Dispatches, refusals and pre-warm starts; other outcome kinds are not the replay's to act on. */
   private map(outcomes: readonly SchedulerOutcome[]): PortOutcome[] {
     const out: PortOutcome[] = [];
     for (const o of outcomes) {
       if (o.type === 'dispatch') out.push({ type: 'dispatch', id: o.id, backend: o.record.backend, model: o.record.model, reason: o.record.reason });
       else if (o.type === 'reject') out.push({ type: 'reject', id: o.id, status: o.status, code: o.code });
+      else {
+        // Read structurally: cores without pre-warm never emit it. A cancel is
+        // ignored: like most real servers, the simulated ones finish a load they began.
+        const p = o as { type: string; action?: unknown; backend?: unknown; model?: unknown };
+        if (p.type === 'prewarm' && p.action === 'start' && typeof p.backend === 'string' && typeof p.model === 'string') out.push({ type: 'prewarm', backend: p.backend, model: p.model });
+      }
     }
     return out;
   }

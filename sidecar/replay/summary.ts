@@ -53,7 +53,7 @@ export function renderSummary(s: ReplaySummary): string {
       `lower bound: ${lb.loads} loads; makespan ${seconds(lb.makespanMs)} (critical path ${seconds(lb.criticalPathMs)}, work / slots ${seconds(lb.workMs)})${lb.unservable ? `; ${lb.unservable} requests no backend serves` : ''}`,
     );
   out.push('');
-  const rows = [['', 'loads', 'failed', 'wait p50', 'p90', 'max', 'makespan', 'replay took']];
+  const rows = [['', 'loads', 'failed', 'wait p50', 'p90', 'max', 'queued max', 'makespan', 'replay took']];
   for (const r of s.runs) {
     const speed = s.mode === 'virtual' && r.wallMs > 0 ? ` (${Math.round(r.makespanMs / r.wallMs)}× real time)` : '';
     rows.push([
@@ -63,6 +63,7 @@ export function renderSummary(s: ReplaySummary): string {
       seconds(r.waitMs.p50),
       seconds(r.waitMs.p90),
       seconds(r.waitMs.max),
+      r.queueMs ? seconds(r.queueMs.max) : '–',
       `${seconds(r.makespanMs)}${ratio(r.makespanMs, lb?.makespanMs)}`,
       `${r.wallMs} ms${speed}`,
     ]);

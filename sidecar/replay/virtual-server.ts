@@ -91,6 +91,14 @@ export class VirtualServer {
     this.pump(now);
   }
 
+  /** Start loading a model without a request (a pre-warm through the server's load API), as sim's Residency.load does. */
+  preload(model: string, now: number): void {
+    const m = this.models.get(model);
+    if (!m || m.state === 'warm' || m.state === 'loading' || this.jobs.some((j) => j.target === m)) return;
+    this.jobs.push({ target: m, waiters: [] });
+    this.pump(now);
+  }
+
   private hold(m: Resident): void {
     m.inUse++;
     m.lastUsed = ++this.clock;

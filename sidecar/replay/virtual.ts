@@ -3,8 +3,9 @@
 // Nothing sleeps, so a long trace replays in a fraction of its duration, and
 // the same inputs always give the same result. The edge's part is played here:
 // submit on arrival, complete on end, tick at the scheduler's wake time and
-// after each probe; a probe follows every load and eviction, as the response
-// observer and the prober would report them (without their lag).
+// after each probe; a probe follows every load start and end and every
+// eviction, as the prober and the response observer would report them
+// (without their lag).
 import type { Policy, Strategy } from '../policy/schema.ts';
 import { EventQueue } from './event-queue.ts';
 import { requestServiceMs, type ServerModel } from './fleet-model.ts';
@@ -28,7 +29,6 @@ export function replayVirtual(trace: Trace, policy: Policy, fleet: readonly Serv
     if (e.kind === 'load-start') {
       loads.total++;
       loads.byModel[e.model] = (loads.byModel[e.model] ?? 0) + 1;
-      return;
     }
     probe(servers.get(e.backend)!, e.at);
     apply(port.tick(e.at), e.at);
@@ -62,6 +62,10 @@ export function replayVirtual(trace: Trace, policy: Policy, fleet: readonly Serv
 
   function apply(outcomes: readonly PortOutcome[], now: number): void {
     for (const o of outcomes) {
+      if (o.type === 'prewarm') {
+        servers.get(o.backend)?.preload(o.model, now);
+        continue;
+      }
       const res = results.get(o.id)!;
       if (o.type === 'reject') {
         res.failed = { status: o.status, code: o.code };
@@ -72,6 +76,7 @@ export function replayVirtual(trace: Trace, policy: Policy, fleet: readonly Serv
       const r = byId.get(o.id)!;
       const server = servers.get(o.backend)!;
       res.backend = o.backend;
+      res.dispatchedAt = now;
       const dispatchedAt = now;
       server.submit(
         {

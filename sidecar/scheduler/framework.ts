@@ -49,13 +49,20 @@ export interface Placement {
   readonly waivesStickyWindows: boolean;
 }
 
+/** Waiting imposed on queued requests by a model kept on a backend (Cycle.imposedWait). */
+export interface ImposedWait {
+  readonly totalMs: number;
+  readonly waiters: number;
+}
+
 /** A backend kept free of other models for one waiting request. */
 export interface Hold {
   readonly backend: string;
   readonly model: string;
   readonly requestId: string;
   readonly rank: number;
-  readonly why: 'drain' | 'starving';
+  /** drain: for a cold model's first request; starving: past the aging bound; prewarm: a load started ahead is under way. */
+  readonly why: 'drain' | 'starving' | 'prewarm';
 }
 
 /** An admissible backend for a request. */
@@ -90,9 +97,19 @@ export interface Cycle {
   /** Queued requests for the model that are not pinned to another backend than `backend`. */
   queuedDemand(model: string, backend: string): number;
   holdOn(backend: string): Hold | undefined;
+  /** Concurrent demand of a model: its requests running at once, time-averaged (demand.ts). */
+  demandOf(model: string): number;
+  /**
+   * Waiting that keeping `victim` on `backend` imposes: the summed time since
+   * `since` (or since they arrived, if later) of queued requests for other
+   * models that backend could serve.
+   */
+  imposedWait(backend: string, victim: string, since: number): ImposedWait;
   /** The model a backend was being drained for at the previous dispatch. */
   drainedFor(backend: string): string | undefined;
   sessionBackend(sessionKey: string): string | undefined;
+  /** Live conversations whose home is this backend. */
+  sessionsHomedOn(backend: string): number;
   /** Learned (or assumed) time to load `model` on `backend`. */
   loadEstimateMs(backend: BackendState, model: string): number;
   /** Expected ms until a request for `model` could start on `backend`, given a free slot there. */
@@ -145,12 +162,13 @@ export function evaluate(filters: readonly Filter[], p: Placement, cycle: Cycle)
   const options: Option[] = [];
   const rejections: Rejection[] = [];
   for (const b of cycle.backends()) {
-    const failures: Array<{ filter: string; reason: string }> = [];
+    // Allocated only on a first failure: most checks pass or fail once, and this runs for every backend per request.
+    let failures: Array<{ filter: string; reason: string }> | undefined;
     for (const f of filters) {
       const v = f.check(p, b, cycle);
-      if (!v.ok) failures.push({ filter: f.name, reason: v.reason });
+      if (!v.ok) (failures ??= []).push({ filter: f.name, reason: v.reason });
     }
-    if (failures.length === 0) options.push({ backend: b, state: b.stateOf(p.model), fit: b.fitOf(p.model) });
+    if (failures === undefined) options.push({ backend: b, state: b.stateOf(p.model), fit: b.fitOf(p.model) });
     else rejections.push({ backend: b, failures });
   }
   return { options, rejections };

@@ -78,9 +78,28 @@ export interface DecisionRecord {
   evicts?: string;
 }
 
+/**
+ * Load a model ahead of a request through the server's own load API (start),
+ * or stop a pre-warm whose demand went away (cancel). Not tied to a request:
+ * the edge performs it asynchronously, off the ext_proc path (sidecar/prewarm/).
+ */
+export interface PrewarmOutcome {
+  type: 'prewarm';
+  action: 'start' | 'cancel';
+  backend: string;
+  model: string;
+  /** The id the backend uses for the model. */
+  backendModelId: string;
+  why: string;
+  /** Learned (or assumed) load time there. */
+  expectedLoadMs: number;
+  at: number;
+}
+
 export type SchedulerOutcome =
   | { type: 'dispatch'; id: string; record: DecisionRecord }
-  | { type: 'reject'; id: string; status: 404 | 429 | 503; code: string; message: string; retryAfterS?: number };
+  | { type: 'reject'; id: string; status: 404 | 429 | 503; code: string; message: string; retryAfterS?: number }
+  | PrewarmOutcome;
 
 export interface CompletionInfo {
   ok: boolean;
@@ -130,4 +149,6 @@ export interface SchedulerCore extends Scheduler {
   recentDecisions(): DecisionRecord[];
   /** The queue in dispatch order at `now` (default: the time of the last call). */
   queueSnapshot(now?: number): QueueSnapshotEntry[];
+  /** Sessions whose backend is remembered (bounded by `sessions.max_entries`). */
+  trackedSessions(): number;
 }
