@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { endpointUrl, parseLoadMetrics, replayLive, requestBody } from './live.ts';
+import { endpointUrl, parseLoadMetrics, promptText, replayLive, requestBody, sessionOpening } from './live.ts';
 import { parseTrace } from './trace.ts';
 
 describe('live replay', () => {
@@ -26,6 +26,25 @@ describe('live replay', () => {
     expect(requestBody(emb!)).toEqual({ model: 'e', input: 'wordwordword' });
     // A recorded request without output tokens: estimated from its service time at 50 tokens/s.
     expect(requestBody(msg!)).toMatchObject({ max_tokens: 50, stream: false });
+  });
+
+  it('gives each session a growing prefix of its own, so prompt caches can help only within a conversation', () => {
+    const turns = (session: string) => [800, 1100, 1400].map((prompt_tokens) => promptText({ session, prompt_tokens }));
+    const [a1, a2, a3] = turns('s1');
+    const [b1] = turns('s12');
+    // Turn k extends turn k-1 of the same session.
+    expect(a2!.startsWith(a1!)).toBe(true);
+    expect(a3!.startsWith(a2!)).toBe(true);
+    expect(a2!.length).toBeGreaterThan(a1!.length);
+    // Deterministic: the same session and size give the same text in every run.
+    expect(turns('s1')).toEqual([a1, a2, a3]);
+    // Different sessions (even when one's name prefixes the other's) differ from the first byte.
+    for (const [x, y] of [['s1', 's12'], ['hot', 's7'], ['a', 'b']] as const) expect(sessionOpening(x)[0]).not.toBe(sessionOpening(y)[0]);
+    expect(b1![0]).not.toBe(a1![0]);
+    // About four characters per prompt token, the opening line included.
+    expect(Math.abs(a1!.length - 800 * 4)).toBeLessThanOrEqual(4);
+    // Without a session the body is the plain filler, as before.
+    expect(promptText({ prompt_tokens: 3 })).toBe('wordwordword');
   });
 
   it('reads model loads from warmroute /metrics', () => {

@@ -3,7 +3,11 @@
 // as Olla's /olla/proxy, works). Arrivals keep their times; a closed-loop
 // request goes out `gap_ms` after the last of its dependencies ended. Bodies
 // are synthetic (a filler prompt of about prompt_tokens tokens, max_tokens =
-// output_tokens); a session goes in the x-session-id header.
+// output_tokens); a session goes in the x-session-id header. A session's prompts
+// open with a line of its own and then the filler, so its turns share a growing
+// prefix (turn k extends turn k-1) and different conversations differ from the
+// first bytes: a server's prompt cache helps exactly where a real chat's would.
+import { createHash } from 'node:crypto';
 import type { LoadCounts, RequestResult, RunResult } from './run-result.ts';
 import { dependenciesOf, outputTokensOf, type Trace, type TraceApi, type TraceRequest } from './trace.ts';
 
@@ -36,8 +40,20 @@ function filler(tokens: number): string {
   return 'word'.repeat(Math.max(1, tokens));
 }
 
+/** A session's first line: its hash first (distinct from the first byte on), then its name. */
+export function sessionOpening(session: string): string {
+  return `${createHash('sha256').update(session).digest('hex').slice(0, 16)} ${session}\n`;
+}
+
+/** About `tokens` tokens; a session's opening line counts toward them. */
+export function promptText(r: Pick<TraceRequest, 'session' | 'prompt_tokens'>): string {
+  if (r.session === undefined) return filler(r.prompt_tokens);
+  const opening = sessionOpening(r.session);
+  return opening + filler(r.prompt_tokens - Math.ceil(opening.length / 4));
+}
+
 export function requestBody(r: TraceRequest): Record<string, unknown> {
-  const prompt = filler(r.prompt_tokens);
+  const prompt = promptText(r);
   const maxTokens = outputTokensOf(r);
   switch (r.api) {
     case 'embeddings':
