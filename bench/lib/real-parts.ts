@@ -36,7 +36,7 @@ export interface Process {
   stop(): Promise<void>;
 }
 
-function startProcess(bin: string, args: string[], logFile: string, cwd?: string): { child: ChildProcess } & Process {
+export function startProcess(bin: string, args: string[], logFile: string, cwd?: string): { child: ChildProcess } & Process {
   const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
   const keep = (d: Buffer) => {

@@ -1,0 +1,371 @@
+// Session affinity on real servers: trace (b) (bench/traces/skewed-chat.jsonl, 25
+// conversations on one model, one hot conversation a third of the turns) replayed
+// live, in real time, against two real llama-servers (same model, prompt cache on),
+// each target in front of fresh servers:
+//   - pinned by hand: each conversation sent straight to a server chosen by a hash of its id;
+//   - warmroute (`warmroute up`: real Envoy + the sidecar), strategy warm-first (its own),
+//     and the round-robin and least-connections baselines;
+//   - Olla least-connections (its default balancer), when OLLA points at its binary.
+// The measure is what the servers report: llamacpp:prompt_tokens_total (prompt tokens
+// really processed, cached ones excluded), read from both before and after each run.
+// It is compared with a pinned-per-conversation ideal computed from the exact token
+// sequences (see idealTokens) and checked against the pinned-by-hand run.
+//   LLAMA_SERVER=… GGUF_DIR=… [OLLA=…] npm run bench:sessions [-- --repeat N] [--requests N]
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort } from '../e2e/harness.ts';
+import { readTrace } from '../sidecar/replay/inputs.ts';
+import { replayLive, requestBody } from '../sidecar/replay/live.ts';
+import { reportOf, type RunReport } from '../sidecar/replay/report.ts';
+import type { Trace, TraceRequest } from '../sidecar/replay/trace.ts';
+import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { startOlla, startProcess, type Process } from './lib/real-parts.ts';
+import { runIfMain, writeResultFiles } from './lib/results.ts';
+import { startWarmrouteUp, waitUntil } from './lib/warmroute-up.ts';
+
+const TRACE = fileURLToPath(new URL('./traces/skewed-chat.jsonl', import.meta.url));
+/** The one model of the trace, served by both servers under this name. */
+const MODEL = 'chat';
+/** Any tiny GGUF in GGUF_DIR serves as the chat model (its weights do not matter here). */
+const GGUF = 'orch.gguf';
+const PARALLEL = 4;
+/**
+ * The live replayer sends about four characters per prompt token (real tokenizers); the tiny
+ * models have a byte vocabulary (one token per character) and a 4,096-token training context,
+ * at which llama-server caps each slot. Prompts are shortened by 8, not 4, so the hot
+ * conversation's last turn (23,900 tokens in the trace) fits a slot: about 3,000 characters,
+ * plus the opening line, the chat template and up to 200 generated tokens.
+ */
+const PROMPT_SCALE = 8;
+/** Target: prompt tokens processed ≤ this × the pinned ideal. */
+const TARGET_RATIO = 1.05;
+/** Target: no server processes more than this share of the prompt tokens. */
+const TARGET_SHARE = 0.6;
+
+type TargetName = 'pinned by hash' | 'warmroute warm-first' | 'warmroute round-robin' | 'warmroute least-connections' | 'olla least-connections';
+const STRATEGY: Partial<Record<TargetName, 'warm-first' | 'round-robin' | 'least-connections'>> = {
+  'warmroute warm-first': 'warm-first',
+  'warmroute round-robin': 'round-robin',
+  'warmroute least-connections': 'least-connections',
+};
+
+export interface SessionsRun {
+  target: TargetName;
+  repeat: number;
+  report: RunReport;
+  /** Prompt tokens each server processed during the run (its /metrics, after − before). */
+  promptTokens: Record<string, number>;
+  promptTokensTotal: number;
+  /** Total ÷ the pinned-per-conversation ideal. */
+  ratioToIdeal: number;
+  /** The largest server's share of the total. */
+  maxShare: number;
+  /** Conversations whose turns ran on more than one server (where the target tells which server served). */
+  sessionsMoved: number | null;
+}
+
+export interface SessionsResult {
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  skipped: string[];
+  trace: { name: string; requests: number; sessions: number; promptScale: number };
+  /** Prompt tokens a pinned-per-conversation placement processes (see idealTokens). */
+  idealPromptTokens?: number;
+  /** Prompt tokens with no cache at all (every turn processes its whole prompt). */
+  uncachedPromptTokens?: number;
+  runs: SessionsRun[];
+}
+
+interface LlamaServer extends Process {
+  name: string;
+  url: string;
+}
+
+interface Parts {
+  llamaServer: string;
+  gguf: string;
+  olla?: string;
+}
+
+function findParts(env: NodeJS.ProcessEnv, skipped: string[]): Parts | undefined {
+  const have = (name: string): string | undefined => {
+    const p = env[name];
+    if (p) return p;
+    skipped.push(`${name} not set`);
+    return undefined;
+  };
+  const llamaServer = have('LLAMA_SERVER');
+  const ggufDir = have('GGUF_DIR');
+  const olla = env.OLLA;
+  if (!olla) skipped.push('olla least-connections: OLLA not set');
+  if (!llamaServer || !ggufDir) return undefined;
+  return { llamaServer, gguf: join(ggufDir, GGUF), olla };
+}
+
+function shortenPrompts(trace: Trace, requests: number): Trace {
+  return {
+    ...trace,
+    requests: trace.requests.slice(0, requests).map((r) => ({ ...r, prompt_tokens: Math.max(1, Math.round(r.prompt_tokens / PROMPT_SCALE)) })),
+  };
+}
+
+/** One real llama-server: slots with prompt cache (its default), host-memory prompt cache (its default), metrics on. */
+async function startLlamaServer(parts: Parts, name: string, workDir: string): Promise<LlamaServer> {
+  const port = await freePort();
+  const args = ['-m', parts.gguf, '--alias', MODEL, '--host', '127.0.0.1', '--port', String(port), '-c', String(4096 * PARALLEL), '--parallel', String(PARALLEL), '--metrics'];
+  const proc = startProcess(parts.llamaServer, args, join(workDir, `${name}.log`));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntil(`${url}/health`, () => true, 60_000);
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
+  return { name, url, stop: proc.stop };
+}
+
+async function promptTokensTotal(server: LlamaServer): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+  const line = text.split('\n').find((l) => l.startsWith('llamacpp:prompt_tokens_total'));
+  if (!line) throw new Error(`${server.url}/metrics has no llamacpp:prompt_tokens_total`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+async function post<T>(url: string, body: unknown): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** The exact tokens a server evaluates for a request's prompt: its chat template applied, then its tokenizer (BOS included). */
+async function promptTokens(server: LlamaServer, r: TraceRequest): Promise<number[]> {
+  const { messages } = requestBody(r) as { messages: unknown };
+  const { prompt } = await post<{ prompt: string }>(`${server.url}/apply-template`, { messages });
+  const { tokens } = await post<{ tokens: number[] }>(`${server.url}/tokenize`, { content: prompt, add_special: true });
+  return tokens;
+}
+
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * The pinned-per-conversation ideal: every conversation keeps its own cache on one server
+ * for its whole life, so turn k evaluates only the tokens after the longest common prefix
+ * with turn k−1 (the new text plus the chat template's closing tokens, which turn k−1 ended
+ * with and turn k moves further on); a first turn evaluates all of its tokens. Summed over
+ * every turn of every conversation, from the exact token sequences the server produces.
+ * Also returns the no-cache total (every turn evaluates its whole prompt).
+ */
+async function idealTokens(server: LlamaServer, trace: Trace): Promise<{ ideal: number; uncached: number }> {
+  const last = new Map<string, number[]>();
+  let ideal = 0;
+  let uncached = 0;
+  const inOrder = [...trace.requests].sort((a, b) => (a.at_ms ?? 0) - (b.at_ms ?? 0));
+  for (const r of inOrder) {
+    const tokens = await promptTokens(server, r);
+    const key = r.session ?? r.id;
+    ideal += tokens.length - commonPrefix(tokens, last.get(key) ?? []);
+    uncached += tokens.length;
+    last.set(key, tokens);
+  }
+  return { ideal, uncached };
+}
+
+/** Server index for a conversation: the first byte of its id's SHA-256, modulo the number of servers. */
+function pinnedIndex(session: string, servers: number): number {
+  return createHash('sha256').update(session).digest()[0]! % servers;
+}
+
+/** A plain HTTP forwarder that sends each conversation (x-session-id) to its hash-chosen server: pinning by hand. */
+async function startPinningProxy(servers: readonly LlamaServer[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const session = req.headers['x-session-id'];
+    const target = servers[typeof session === 'string' ? pinnedIndex(session, servers.length) : 0]!;
+    const upstream = new URL(req.url ?? '/', target.url);
+    const out = httpRequest(upstream, { method: req.method, headers: { ...req.headers, host: upstream.host } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, { ...up.headers, 'x-warmroute-backend': target.name });
+      up.pipe(res);
+    });
+    out.on('error', () => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'upstream unreachable', type: 'proxy_error', code: 'upstream_unreachable' } }));
+    });
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function startFront(target: TargetName, servers: readonly LlamaServer[], parts: Parts, dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const strategy = STRATEGY[target];
+  if (strategy) {
+    return startWarmrouteUp(
+      {
+        backends: servers.map((s) => ({ name: s.name, kind: 'llama-server', url: s.url, models: [MODEL], slots: PARALLEL })),
+        scheduler: { strategy },
+        // x-warmroute-backend tells which server served each turn (sessions moved).
+        debug: { decision_headers: true },
+      },
+      dir,
+    );
+  }
+  if (target === 'olla least-connections') {
+    const olla = await startOlla(parts.olla!, { port: await freePort(), endpoints: servers.map((s) => ({ name: s.name, url: s.url })), balancer: 'least-connections', workDir: dir });
+    try {
+      // Olla routes only to endpoints whose health checks and model discovery have landed.
+      await waitUntil(`${olla.proxyUrl}/v1/models`, (b) => b.includes(`"${MODEL}"`), 60_000);
+    } catch (e) {
+      await olla.stop();
+      throw e;
+    }
+    return { url: olla.proxyUrl, stop: olla.stop };
+  }
+  return startPinningProxy(servers);
+}
+
+function sessionsMoved(trace: Trace, report: { requests: { id: string; backend?: string }[] }): number | null {
+  const sessionOf = new Map(trace.requests.map((r) => [r.id, r.session]));
+  const servedOn = new Map<string, Set<string>>();
+  for (const r of report.requests) {
+    const s = sessionOf.get(r.id);
+    if (s === undefined || r.backend === undefined) continue;
+    servedOn.set(s, (servedOn.get(s) ?? new Set()).add(r.backend));
+  }
+  if (servedOn.size === 0) return null;
+  return [...servedOn.values()].filter((b) => b.size > 1).length;
+}
+
+async function runTarget(target: TargetName, repeat: number, trace: Trace, ideal: number, parts: Parts, workDir: string): Promise<SessionsRun> {
+  const dir = mkdtempSync(join(workDir, `${target.replace(/\W+/g, '-')}-`));
+  const servers: LlamaServer[] = [];
+  let front: { url: string; stop(): Promise<void> } | undefined;
+  try {
+    for (const name of ['ls1', 'ls2']) servers.push(await startLlamaServer(parts, name, dir));
+    front = await startFront(target, servers, parts, dir);
+    const before = await Promise.all(servers.map(promptTokensTotal));
+    const run = await replayLive(trace, { baseUrl: front.url, label: target });
+    const after = await Promise.all(servers.map(promptTokensTotal));
+    const promptTokens = Object.fromEntries(servers.map((s, i) => [s.name, after[i]! - before[i]!]));
+    const total = Object.values(promptTokens).reduce((a, b) => a + b, 0);
+    return {
+      target,
+      repeat,
+      report: reportOf(run),
+      promptTokens,
+      promptTokensTotal: total,
+      ratioToIdeal: total / ideal,
+      maxShare: total > 0 ? Math.max(...Object.values(promptTokens)) / total : 0,
+      sessionsMoved: sessionsMoved(trace, run),
+    };
+  } finally {
+    await front?.stop();
+    for (const s of servers) await s.stop();
+  }
+}
+
+export async function runSessions(argv: string[] = process.argv.slice(2)): Promise<SessionsResult> {
+  const { values } = parseArgs({ args: argv, options: { repeat: { type: 'string', default: '2' }, requests: { type: 'string' } } });
+  const repeats = Math.max(1, Number(values.repeat));
+  const full = readTrace(TRACE);
+  const trace = shortenPrompts(full, values.requests ? Math.max(1, Number(values.requests)) : full.requests.length);
+  const machine = machineInfo();
+  const result: SessionsResult = {
+    date: new Date().toISOString(),
+    command: commandLine('bench:sessions'),
+    machine,
+    skipped: [],
+    trace: { name: trace.name, requests: trace.requests.length, sessions: new Set(trace.requests.map((r) => r.session)).size, promptScale: PROMPT_SCALE },
+    runs: [],
+  };
+  const parts = findParts(process.env, result.skipped);
+  if (!parts) {
+    result.skipped.unshift('everything: LLAMA_SERVER and GGUF_DIR are needed (../shared/docs/real-parts.md)');
+    return result;
+  }
+  const workDir = mkdtempSync(join(tmpdir(), 'warmroute-sessions-'));
+  const calibration = join(workDir, 'tokenizer');
+  mkdirSync(calibration);
+  const tokenizer = await startLlamaServer(parts, 'tokenizer', calibration);
+  try {
+    const { ideal, uncached } = await idealTokens(tokenizer, trace);
+    result.idealPromptTokens = ideal;
+    result.uncachedPromptTokens = uncached;
+  } finally {
+    await tokenizer.stop();
+  }
+  const targets: TargetName[] = ['pinned by hash', 'warmroute warm-first', 'warmroute round-robin', 'warmroute least-connections'];
+  if (parts.olla) targets.push('olla least-connections');
+  // Interleaved: each repeat runs every target once, so drift on the machine hits all alike.
+  for (let i = 1; i <= repeats; i++)
+    for (const t of targets) {
+      process.stderr.write(`[sessions] ${t}, run ${i}/${repeats} ...\n`);
+      result.runs.push(await runTarget(t, i, trace, result.idealPromptTokens, parts, workDir));
+    }
+  machine.loadavg1mAtEnd = loadNow();
+  return result;
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)} %`;
+
+function toMarkdown(r: SessionsResult): string {
+  const out = [
+    '# Sessions on real servers: trace (b), skewed chat',
+    '',
+    `Command: \`${r.command}\` · ${r.date} · ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, Envoy ${r.machine.envoy} · load average ${r.machine.loadavg1mAtStart} at start, ${r.machine.loadavg1mAtEnd ?? '?'} at end`,
+    '',
+    `Trace \`${r.trace.name}\` (${r.trace.requests} turns of ${r.trace.sessions} conversations on one model, one hot conversation a third of the turns)`,
+    `replayed live in real time (\`sidecar/replay/live.ts\`: a conversation's prompts open with a line of its own, turn k extends turn k−1;`,
+    `prompts shortened ${r.trace.promptScale}× for the tiny models' one-token-per-character vocabulary and 4,096-token slots).`,
+    `Two real llama-servers (same tiny model, ${PARALLEL} slots each, prompt cache and host-memory prompt cache at their defaults), fresh for every run.`,
+    'Tokens are `llamacpp:prompt_tokens_total` from both servers\' /metrics, after − before: prompt tokens really processed (cache hits excluded).',
+    '',
+  ];
+  if (r.skipped.length) out.push(...r.skipped.map((x) => `Skipped: ${x}`), '');
+  if (r.idealPromptTokens !== undefined) {
+    out.push(
+      `**Pinned-per-conversation ideal: ${r.idealPromptTokens} prompt tokens** (no cache at all: ${r.uncachedPromptTokens}). Computed exactly: each request's`,
+      'prompt is rendered with the server\'s own chat template (`/apply-template`) and tokenized by the server (`/tokenize`, BOS included);',
+      'a conversation\'s first turn counts all its tokens, turn k counts those after its longest common prefix with turn k−1 (as if each',
+      'conversation kept its own cache on one server forever); summed over all turns. The "pinned by hash" rows check it in practice:',
+      'each conversation is sent straight to the server chosen by the first byte of SHA-256(session id) mod 2, no router involved.',
+      '',
+      `Targets: prompt tokens ≤ ${TARGET_RATIO}× the ideal; no server above ${pct(TARGET_SHARE)} of the tokens.`,
+      '',
+    );
+  }
+  if (r.runs.length) {
+    out.push(
+      '| target | run | served | failed | prompt tokens (ls1 + ls2) | ÷ ideal | max server share | conversations that moved | makespan (s) | meets both targets |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const run of r.runs) {
+      const rep = run.report;
+      const meets = run.ratioToIdeal <= TARGET_RATIO && run.maxShare <= TARGET_SHARE && rep.failed === 0;
+      out.push(
+        `| ${run.target} | ${run.repeat} | ${rep.requests - rep.failed} | ${rep.failed} | ${run.promptTokensTotal} (${Object.values(run.promptTokens).join(' + ')}) | ${run.ratioToIdeal.toFixed(3)} | ${pct(run.maxShare)} | ${run.sessionsMoved ?? '–'} | ${(rep.makespanMs / 1000).toFixed(1)} | ${meets ? 'yes' : 'no'} |`,
+      );
+    }
+    const failed = r.runs.filter((x) => x.report.failed);
+    if (failed.length) out.push('', 'Failures by code:', '', ...failed.map((x) => `- ${x.target} run ${x.repeat}: ${JSON.stringify(x.report.failures)}`));
+  }
+  return out.join('\n') + '\n';
+}
+
+runIfMain(import.meta.url, runSessions, (r) => {
+  writeResultFiles('sessions', r, toMarkdown(r));
+  return toMarkdown(r);
+});
