@@ -68,6 +68,11 @@ export interface SessionsRun {
   maxShare: number;
   /** Conversations whose turns ran on more than one server (where the target tells which server served). */
   sessionsMoved: number | null;
+  /**
+   * Turns sent while the same conversation's previous turn was still running (the trace is open
+   * loop): such a turn cannot reuse its predecessor's cache on any placement, pinned or not.
+   */
+  overlappingTurns: number;
 }
 
 export interface SessionsResult {
@@ -192,7 +197,8 @@ async function startPinningProxy(servers: readonly LlamaServer[]): Promise<{ url
     const session = req.headers['x-session-id'];
     const target = servers[typeof session === 'string' ? pinnedIndex(session, servers.length) : 0]!;
     const upstream = new URL(req.url ?? '/', target.url);
-    const out = httpRequest(upstream, { method: req.method, headers: { ...req.headers, host: upstream.host } }, (up) => {
+    // A fresh connection per request: a reused keep-alive socket the server has just closed would fail the request.
+    const out = httpRequest(upstream, { method: req.method, headers: { ...req.headers, host: upstream.host }, agent: false }, (up) => {
       res.writeHead(up.statusCode ?? 502, { ...up.headers, 'x-warmroute-backend': target.name });
       up.pipe(res);
     });
@@ -249,6 +255,19 @@ function sessionsMoved(trace: Trace, report: { requests: { id: string; backend?:
   return [...servedOn.values()].filter((b) => b.size > 1).length;
 }
 
+function overlappingTurns(trace: Trace, run: { requests: { id: string; arrivedAt: number; endedAt: number }[] }): number {
+  const byId = new Map(run.requests.map((r) => [r.id, r]));
+  const previousEnd = new Map<string, number>();
+  let n = 0;
+  for (const r of [...trace.requests].sort((a, b) => (a.at_ms ?? 0) - (b.at_ms ?? 0))) {
+    const res = byId.get(r.id);
+    if (r.session === undefined || !res) continue;
+    if (res.arrivedAt < (previousEnd.get(r.session) ?? -Infinity)) n++;
+    previousEnd.set(r.session, res.endedAt);
+  }
+  return n;
+}
+
 async function runTarget(target: TargetName, repeat: number, trace: Trace, ideal: number, parts: Parts, workDir: string): Promise<SessionsRun> {
   const dir = mkdtempSync(join(workDir, `${target.replace(/\W+/g, '-')}-`));
   const servers: LlamaServer[] = [];
@@ -270,6 +289,7 @@ async function runTarget(target: TargetName, repeat: number, trace: Trace, ideal
       ratioToIdeal: total / ideal,
       maxShare: total > 0 ? Math.max(...Object.values(promptTokens)) / total : 0,
       sessionsMoved: sessionsMoved(trace, run),
+      overlappingTurns: overlappingTurns(trace, run),
     };
   } finally {
     await front?.stop();
@@ -349,14 +369,15 @@ function toMarkdown(r: SessionsResult): string {
   }
   if (r.runs.length) {
     out.push(
-      '| target | run | served | failed | prompt tokens (ls1 + ls2) | ÷ ideal | max server share | conversations that moved | makespan (s) | meets both targets |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      '| target | run | served | failed | prompt tokens (ls1 + ls2) | ÷ ideal | ÷ pinned by hash (same run) | max server share | conversations that moved | turns overlapping their predecessor | makespan (s) | meets both targets |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const run of r.runs) {
       const rep = run.report;
+      const pinned = r.runs.find((x) => x.target === 'pinned by hash' && x.repeat === run.repeat);
       const meets = run.ratioToIdeal <= TARGET_RATIO && run.maxShare <= TARGET_SHARE && rep.failed === 0;
       out.push(
-        `| ${run.target} | ${run.repeat} | ${rep.requests - rep.failed} | ${rep.failed} | ${run.promptTokensTotal} (${Object.values(run.promptTokens).join(' + ')}) | ${run.ratioToIdeal.toFixed(3)} | ${pct(run.maxShare)} | ${run.sessionsMoved ?? '–'} | ${(rep.makespanMs / 1000).toFixed(1)} | ${meets ? 'yes' : 'no'} |`,
+        `| ${run.target} | ${run.repeat} | ${rep.requests - rep.failed} | ${rep.failed} | ${run.promptTokensTotal} (${Object.values(run.promptTokens).join(' + ')}) | ${run.ratioToIdeal.toFixed(3)} | ${pinned ? (run.promptTokensTotal / pinned.promptTokensTotal).toFixed(3) : '–'} | ${pct(run.maxShare)} | ${run.sessionsMoved ?? '–'} | ${run.overlappingTurns} | ${(rep.makespanMs / 1000).toFixed(1)} | ${meets ? 'yes' : 'no'} |`,
       );
     }
     const failed = r.runs.filter((x) => x.report.failed);
