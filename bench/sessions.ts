@@ -11,6 +11,7 @@
 // It is compared with a pinned-per-conversation ideal computed from the exact token
 // sequences (see idealTokens) and checked against the pinned-by-hand run.
 //   LLAMA_SERVER=… GGUF_DIR=… [OLLA=…] npm run bench:sessions [-- --repeat N] [--requests N]
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -35,6 +36,8 @@ const MODEL = 'chat';
 /** Any tiny GGUF in GGUF_DIR serves as the chat model (its weights do not matter here). */
 const GGUF = 'orch.gguf';
 const PARALLEL = 4;
+/** The trace's hot conversation. */
+const HOT = 'hot';
 /**
  * The live replayer sends about four characters per prompt token (real tokenizers); the tiny
  * models have a byte vocabulary (one token per character) and a 4,096-token training context,
@@ -68,6 +71,10 @@ export interface SessionsRun {
   maxShare: number;
   /** Conversations whose turns ran on more than one server (where the target tells which server served). */
   sessionsMoved: number | null;
+  /** Turns that ran on a different server than their conversation's previous turn (null where unknown). */
+  serverSwitches: number | null;
+  /** The same, for the hot conversation alone (a third of the turns, and the longest prompts). */
+  hotSwitches: number | null;
   /**
    * Turns sent while the same conversation's previous turn was still running (the trace is open
    * loop): such a turn cannot reuse its predecessor's cache on any placement, pinned or not.
@@ -77,6 +84,8 @@ export interface SessionsRun {
 
 export interface SessionsResult {
   date: string;
+  /** The commit the benchmark ran on (with "+changes" when the worktree differed from it). */
+  commit: string;
   command: string;
   machine: MachineInfo;
   skipped: string[];
@@ -243,7 +252,26 @@ async function startFront(target: TargetName, servers: readonly LlamaServer[], p
   return startPinningProxy(servers);
 }
 
-function sessionsMoved(trace: Trace, report: { requests: { id: string; backend?: string }[] }): number | null {
+type Served = { requests: { id: string; backend?: string }[] };
+
+/** Turn-to-turn server changes, over all conversations and for `session` alone (null where the target does not tell). */
+function switches(trace: Trace, run: Served, session?: string): number | null {
+  const byId = new Map(run.requests.map((r) => [r.id, r.backend]));
+  const last = new Map<string, string>();
+  let n = 0;
+  let known = false;
+  for (const r of [...trace.requests].sort((a, b) => (a.at_ms ?? 0) - (b.at_ms ?? 0))) {
+    const backend = byId.get(r.id);
+    if (r.session === undefined || backend === undefined || (session !== undefined && r.session !== session)) continue;
+    known = true;
+    const prev = last.get(r.session);
+    if (prev !== undefined && prev !== backend) n++;
+    last.set(r.session, backend);
+  }
+  return known ? n : null;
+}
+
+function sessionsMoved(trace: Trace, report: Served): number | null {
   const sessionOf = new Map(trace.requests.map((r) => [r.id, r.session]));
   const servedOn = new Map<string, Set<string>>();
   for (const r of report.requests) {
@@ -289,6 +317,8 @@ async function runTarget(target: TargetName, repeat: number, trace: Trace, ideal
       ratioToIdeal: total / ideal,
       maxShare: total > 0 ? Math.max(...Object.values(promptTokens)) / total : 0,
       sessionsMoved: sessionsMoved(trace, run),
+      serverSwitches: switches(trace, run),
+      hotSwitches: switches(trace, run, HOT),
       overlappingTurns: overlappingTurns(trace, run),
     };
   } finally {
@@ -306,6 +336,7 @@ export async function runSessions(argv: string[] = process.argv.slice(2)): Promi
   const result: SessionsResult = {
     date: new Date().toISOString(),
     command: commandLine('bench:sessions'),
+    commit: gitCommit(),
     machine,
     skipped: [],
     trace: { name: trace.name, requests: trace.requests.length, sessions: new Set(trace.requests.map((r) => r.session)).size, promptScale: PROMPT_SCALE },
@@ -334,9 +365,21 @@ export async function runSessions(argv: string[] = process.argv.slice(2)): Promi
     for (const t of targets) {
       process.stderr.write(`[sessions] ${t}, run ${i}/${repeats} ...\n`);
       result.runs.push(await runTarget(t, i, trace, result.idealPromptTokens, parts, workDir));
+      // Written after every run, so a long benchmark interrupted late still leaves what it measured.
+      if (!values.requests) writeResultFiles('sessions', result, toMarkdown(result));
     }
   machine.loadavg1mAtEnd = loadNow();
   return result;
+}
+
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
@@ -345,7 +388,7 @@ function toMarkdown(r: SessionsResult): string {
   const out = [
     '# Sessions on real servers: trace (b), skewed chat',
     '',
-    `Command: \`${r.command}\` · ${r.date} · ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, Envoy ${r.machine.envoy} · load average ${r.machine.loadavg1mAtStart} at start, ${r.machine.loadavg1mAtEnd ?? '?'} at end`,
+    `Command: \`${r.command}\` · commit ${r.commit} · ${r.date} · ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, Envoy ${r.machine.envoy} · load average ${r.machine.loadavg1mAtStart} at start, ${r.machine.loadavg1mAtEnd ?? '?'} at end`,
     '',
     `Trace \`${r.trace.name}\` (${r.trace.requests} turns of ${r.trace.sessions} conversations on one model, one hot conversation a third of the turns)`,
     `replayed live in real time (\`sidecar/replay/live.ts\`: a conversation's prompts open with a line of its own, turn k extends turn k−1;`,
@@ -369,15 +412,15 @@ function toMarkdown(r: SessionsResult): string {
   }
   if (r.runs.length) {
     out.push(
-      '| target | run | served | failed | prompt tokens (ls1 + ls2) | ÷ ideal | ÷ pinned by hash (same run) | max server share | conversations that moved | turns overlapping their predecessor | makespan (s) | meets both targets |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| target | run | served | failed | prompt tokens (ls1 + ls2) | ÷ ideal | ÷ pinned by hash (same run) | max server share | conversations that moved | server switches (hot) | turns overlapping their predecessor | makespan (s) | meets both targets |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const run of r.runs) {
       const rep = run.report;
       const pinned = r.runs.find((x) => x.target === 'pinned by hash' && x.repeat === run.repeat);
       const meets = run.ratioToIdeal <= TARGET_RATIO && run.maxShare <= TARGET_SHARE && rep.failed === 0;
       out.push(
-        `| ${run.target} | ${run.repeat} | ${rep.requests - rep.failed} | ${rep.failed} | ${run.promptTokensTotal} (${Object.values(run.promptTokens).join(' + ')}) | ${run.ratioToIdeal.toFixed(3)} | ${pinned ? (run.promptTokensTotal / pinned.promptTokensTotal).toFixed(3) : '–'} | ${pct(run.maxShare)} | ${run.sessionsMoved ?? '–'} | ${run.overlappingTurns} | ${(rep.makespanMs / 1000).toFixed(1)} | ${meets ? 'yes' : 'no'} |`,
+        `| ${run.target} | ${run.repeat} | ${rep.requests - rep.failed} | ${rep.failed} | ${run.promptTokensTotal} (${Object.values(run.promptTokens).join(' + ')}) | ${run.ratioToIdeal.toFixed(3)} | ${pinned ? (run.promptTokensTotal / pinned.promptTokensTotal).toFixed(3) : '–'} | ${pct(run.maxShare)} | ${run.sessionsMoved ?? '–'} | ${run.serverSwitches ?? '–'} (${run.hotSwitches ?? '–'}) | ${run.overlappingTurns} | ${(rep.makespanMs / 1000).toFixed(1)} | ${meets ? 'yes' : 'no'} |`,
       );
     }
     const failed = r.runs.filter((x) => x.report.failed);
