@@ -22,16 +22,8 @@ const docsOf = (text: string): Obj[] => parseAllDocuments(text).map((d) => d.toJ
 const POLICY_FILE = 'policies/mesh-istio.yaml';
 const policy = parsePolicy(read(POLICY_FILE), POLICY_FILE);
 const byKind = (docs: Obj[], kind: string): Obj[] => docs.filter((d) => d.kind === kind);
-// The renderer runs from the repo root (policy paths in the examples are relative to it).
-const render = (args: readonly string[]) => {
-  const cwd = process.cwd();
-  process.chdir(PROJECT_ROOT);
-  try {
-    return meshConfigText([...args]);
-  } finally {
-    process.chdir(cwd);
-  }
-};
+// The examples name the policy relative to the repo root.
+const render = (args: readonly string[]) => meshConfigText(args.map((a, i) => (args[i - 1] === '--policy' ? join(PROJECT_ROOT, a) : a)));
 
 describe.each(MESH_EXAMPLES)('$file', ({ file, args }) => {
   const text = read(file);

@@ -49,11 +49,16 @@ interface Upstream {
   ip?: string;
 }
 
+/** A backend name as a DNS label (backend names may hold capitals, `_` and `.`). */
+function dnsLabel(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+}
+
 function upstream(b: Policy['backends'][number]): Upstream {
   const u = new URL(b.url);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const hostname = u.hostname.replace(/^\[|\]$/g, '');
-  return isIp(hostname) ? { backend: b.name, host: `${b.name}.warmroute.internal`, port, ip: hostname } : { backend: b.name, host: hostname, port };
+  return isIp(hostname) ? { backend: b.name, host: `${dnsLabel(b.name)}.warmroute.internal`, port, ip: hostname } : { backend: b.name, host: hostname, port };
 }
 
 /** The name Istio gives the cluster of a service port; the sidecar puts it in x-warmroute-cluster. */
@@ -83,7 +88,7 @@ export function serviceEntries(policy: Policy): Yaml[] {
     .map((u) => ({
       apiVersion: ISTIO_NETWORKING,
       kind: 'ServiceEntry',
-      metadata: { name: `warmroute-${u.backend}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'), namespace: ns, labels: { 'app.kubernetes.io/part-of': 'warmroute' } },
+      metadata: { name: `warmroute-${dnsLabel(u.backend)}`, namespace: ns, labels: { 'app.kubernetes.io/part-of': 'warmroute' } },
       spec: {
         hosts: [u.host],
         location: 'MESH_EXTERNAL',
