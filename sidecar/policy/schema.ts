@@ -125,6 +125,11 @@ export const Policy = z
         grpc_port: z.number().int().min(1).max(65535).default(18090),
         admin_host: z.string().default('127.0.0.1'),
         admin_port: z.number().int().min(1).max(65535).default(18091).describe('Status and metrics; loopback by default.'),
+        admin_token: z
+          .string()
+          .min(16)
+          .optional()
+          .describe('Bearer token for the admin API (dashboard, status, metrics; not /healthz). Required when admin_host is not loopback; env WARMROUTE_ADMIN_TOKEN takes precedence.'),
       })
       .prefault({}),
     envoy: EnvoySpec.prefault({}),
