@@ -15,6 +15,7 @@ import { meshConfigText } from '../sidecar/cli/mesh-config.ts';
 import { parsePolicy } from '../sidecar/policy/load.ts';
 import { PROJECT_ROOT } from '../sidecar/envoy/binary.ts';
 import { istioClusterName, renderIstio, MeshConfigError } from '../sidecar/envoy/mesh.ts';
+import { ADMIN_TOKEN_ENV } from '../sidecar/admin/auth.ts';
 
 type Obj = Record<string, unknown>;
 const read = (p: string) => readFileSync(join(PROJECT_ROOT, p), 'utf8');
@@ -77,6 +78,10 @@ describe('deploy/kubernetes/warmroute.yaml', () => {
     for (const probe of [container.readinessProbe, container.livenessProbe] as Array<{ httpGet: { path: string; port: string } }>) expect(probe.httpGet).toEqual({ path: '/healthz', port: 'admin' });
     expect(policy.sidecar.admin_host).toBe('0.0.0.0');
     expect(policy.sidecar.bind_host).toBe('0.0.0.0');
+  });
+
+  it('gives the sidecar its admin token from a Secret (required off loopback)', () => {
+    expect(container.env).toEqual([{ name: ADMIN_TOKEN_ENV, valueFrom: { secretKeyRef: { name: 'warmroute-admin', key: 'token' } } }]);
   });
 
   it("is the Service the policy's sidecar.host names, with the gRPC and admin ports", () => {

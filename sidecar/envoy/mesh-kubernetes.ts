@@ -4,9 +4,12 @@
 // namespace are taken from there, so the two cannot disagree.
 import type { Policy } from '../policy/schema.ts';
 import type { Yaml } from './config.ts';
+import { ADMIN_TOKEN_ENV } from '../admin/auth.ts';
 
 export const POLICY_DIR = '/etc/warmroute';
 export const POLICY_KEY = 'policy.yaml';
+/** The Secret (key `token`) holding the admin API's bearer token; created by the operator, never rendered. */
+export const ADMIN_SECRET = 'warmroute-admin';
 const LABELS = { 'app.kubernetes.io/name': 'warmroute', 'app.kubernetes.io/part-of': 'warmroute' };
 
 /** The Service named by `sidecar.host`; adds to `problems` what keeps the policy from running in a pod. */
@@ -57,6 +60,8 @@ export function renderKubernetes(policy: Policy, policyText: string, image: stri
                 name: 'warmroute',
                 image,
                 args: ['sidecar', '--policy', `${POLICY_DIR}/${POLICY_KEY}`],
+                // The admin API is bound off loopback (for the kubelet), so the sidecar requires a bearer token; /healthz stays open.
+                env: [{ name: ADMIN_TOKEN_ENV, valueFrom: { secretKeyRef: { name: ADMIN_SECRET, key: 'token' } } }],
                 ports: [
                   { name: 'grpc', containerPort: grpc, protocol: 'TCP' },
                   { name: 'admin', containerPort: admin, protocol: 'TCP' },
