@@ -136,4 +136,22 @@ describe('Istio ingress gateway patched by the rendered EnvoyFilter', () => {
     expect(apiErr.status).toBeLessThan(500);
     expect(typeof (apiErr.error as { code?: unknown }).code).toBe('string');
   });
+
+  // Last: stops the sidecar.
+  it('with the sidecar gone, the LLM host answers the JSON 503 with Retry-After and other hosts still work', async () => {
+    await sidecar!.close();
+    sidecar = undefined;
+    const res = await fetchWithHost(LLM_HOST)(`http://127.0.0.1:${listenPort}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const body = (await res.json()) as { error: { type: string; code: string; message: string } };
+    expect(body.error.code).toBe('router_unavailable');
+    expect(await (await fetchWithHost(SHOP_HOST)(`http://127.0.0.1:${listenPort}/cart`)).text()).toBe('shop');
+  });
+
 });
