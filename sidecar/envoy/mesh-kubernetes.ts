@@ -70,10 +70,17 @@ export function renderKubernetes(policy: Policy, policyText: string, image: stri
                 livenessProbe: probe(10, 6),
                 resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-                volumeMounts: [{ name: 'policy', mountPath: POLICY_DIR, readOnly: true }],
+                volumeMounts: [
+                  { name: 'policy', mountPath: POLICY_DIR, readOnly: true },
+                  // The root filesystem is read-only; Node and its libraries may still want a scratch directory.
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
               },
             ],
-            volumes: [{ name: 'policy', configMap: { name: `${svc.name}-policy` } }],
+            volumes: [
+              { name: 'policy', configMap: { name: `${svc.name}-policy` } },
+              { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            ],
           },
         },
       },
