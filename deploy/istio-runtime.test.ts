@@ -22,6 +22,7 @@ import { istioProxyBootstrap, resolveClusters } from './istio-proxy.ts';
 import { fetchWithHost } from './host-fetch.ts';
 
 const SIDECAR_HOST = 'warmroute.warmroute.svc.cluster.local';
+const MAX_BODY = 3 * 1024 * 1024;
 const VARIANTS = [
   { target: 'gateway', context: 'GATEWAY', LLM_HOST: 'llm.example.com', SHOP_HOST: 'shop.example.com' },
   { target: 'sidecar', context: 'SIDECAR_OUTBOUND', LLM_HOST: 'llm.agents.svc.cluster.local', SHOP_HOST: 'shop.agents.svc.cluster.local' },
@@ -51,7 +52,7 @@ describe.each(VARIANTS)('Istio $target ($context) patched by the rendered EnvoyF
 
     const backends = Object.entries(sims).map(([name, s]) => ({ name, kind: 'openai' as const, url: s.url, models: s.spec.models.map((m) => m.id), cluster: `outbound|${s.port}||${name}.warmroute.internal` }));
     // The policy as it would sit in the ConfigMap...
-    const meshPolicy = Policy.parse({ sidecar: { host: SIDECAR_HOST, bind_host: '0.0.0.0', admin_host: '0.0.0.0', grpc_port: grpcPort, admin_port: adminPort }, envoy: { mode: 'cluster_header' }, backends });
+    const meshPolicy = Policy.parse({ sidecar: { host: SIDECAR_HOST, bind_host: '0.0.0.0', admin_host: '0.0.0.0', grpc_port: grpcPort, admin_port: adminPort }, envoy: { mode: 'cluster_header', max_body_bytes: MAX_BODY }, backends });
     // ...and the same policy bound to loopback for this machine.
     sidecar = await startSidecar({ policy: { ...meshPolicy, sidecar: { ...meshPolicy.sidecar, bind_host: '127.0.0.1', admin_host: '127.0.0.1' } }, probe: false, log: () => {} });
 
@@ -73,7 +74,7 @@ describe.each(VARIANTS)('Istio $target ($context) patched by the rendered EnvoyF
     await envoy?.stop();
     await sidecar?.close();
     for (const s of Object.values(sims)) await s.close();
-    await new Promise((r) => shop?.close(r));
+    if (shop) await new Promise((r) => shop!.close(r));
   });
 
   const client = (headers: Record<string, string> = {}) => new OpenAI({ baseURL: `http://127.0.0.1:${listenPort}/v1`, apiKey: 'unused', defaultHeaders: headers, fetch: fetchWithHost(LLM_HOST), maxRetries: 0, timeout: 30_000 });
@@ -99,6 +100,16 @@ describe.each(VARIANTS)('Istio $target ($context) patched by the rendered EnvoyF
     const r = await client().chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: big }] });
     expect(r.choices[0]?.message.content?.length).toBeGreaterThan(0);
     expect(served().a! - before.a!).toBe(1);
+  });
+
+  it('answers a body over max_body_bytes with the JSON 413 of envoy/*.yaml', async () => {
+    const res = await fetchWithHost(LLM_HOST)(`http://127.0.0.1:${listenPort}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x'.repeat(MAX_BODY + 1024) }] }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
   });
 
   it('streams through the proxy', async () => {
@@ -154,6 +165,17 @@ describe.each(VARIANTS)('Istio $target ($context) patched by the rendered EnvoyF
     const body = (await res.json()) as { error: { type: string; code: string; message: string } };
     expect(body.error.code).toBe('router_unavailable');
     expect(await (await fetchWithHost(SHOP_HOST)(`http://127.0.0.1:${listenPort}/cart`)).text()).toBe('shop');
+  });
+
+  // Last: stops the other host's upstream.
+  it("leaves another host's own errors alone (no JSON rewrite outside the LLM host)", async () => {
+    await new Promise((r) => shop?.close(r));
+    shop = undefined;
+    const res = await fetchWithHost(SHOP_HOST)(`http://127.0.0.1:${listenPort}/cart`);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(text).not.toContain('"error"');
+    expect(text).toContain('upstream connect error');
   });
 
 });
