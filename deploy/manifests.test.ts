@@ -6,6 +6,7 @@
 // its Service, and each backend's cluster is the one Istio makes from its
 // ServiceEntry.
 import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -114,6 +115,18 @@ describe.each(['deploy/istio/ingress-gateway.yaml', 'deploy/istio/sidecar-worklo
     expect(added).toHaveLength(policy.envoy.observe_responses ? 2 : 1);
     for (const c of added) expect(c).toContain(`"address":"${policy.sidecar.host}","port_value":${policy.sidecar.grpc_port}`);
   });
+});
+
+describe('the warmroute command', () => {
+  it('prints the committed gateway example for `mesh-config`, and exits 1 with the reasons for a policy Istio cannot route', () => {
+    const bin = join(PROJECT_ROOT, 'bin', 'warmroute.mjs');
+    const [, example] = MESH_EXAMPLES;
+    const out = execFileSync(process.execPath, [bin, 'mesh-config', ...example.args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(out).toBe(read(example.file));
+    const bad = spawnSync(process.execPath, [bin, 'mesh-config', '--policy', 'policies/demo.yaml', '--output', 'gateway'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('envoy.mode must be cluster_header');
+  }, 120_000);
 });
 
 describe('mesh-config refuses a policy Istio cannot route', () => {
