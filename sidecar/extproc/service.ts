@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import { METADATA_NAMESPACE } from '../envoy/config.ts';
-import { REQUEST_ID_KEY, continueHeaders, errorResponse, extendTimeout, immediate, routeBody } from './responses.ts';
+import { REQUEST_ID_KEY, continueHeaders, errorResponse, extendTimeout, routeBody } from './responses.ts';
+import { gatewayAnswer } from './gateway-answers.ts';
 import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
 import { errorReply, type ErrorReply } from '../control/errors.ts';
-import { anthropicModel, anthropicModels, ollamaTags, openAiModel, openAiModels } from '../control/catalog.ts';
 import type { RequestControl } from '../control/request-control.ts';
 import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
@@ -139,22 +139,8 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
         const method = headers.get(':method') ?? 'GET';
         const path = (headers.get(':path') ?? '/').split('?')[0]!;
         const anthropic = headers.has('anthropic-version');
-        if (method === 'GET' && (path === '/v1/models' || path === '/models')) {
-          const catalog = deps.store.modelCatalog();
-          return send(immediate(200, anthropic ? anthropicModels(catalog) : openAiModels(catalog), 'warmroute_models'));
-        }
-        if (method === 'GET' && path === '/api/tags') return send(immediate(200, ollamaTags(deps.store.modelCatalog()), 'warmroute_models'));
-        if (method === 'GET' && path.startsWith('/v1/models/')) {
-          const id = decodeURIComponent(path.slice('/v1/models/'.length));
-          const one = deps.store.modelCatalog().filter((m) => m.model === id);
-          if (one.length === 0) return fail(errorReply(404, 'model_not_found', `The model '${id}' is not served by any backend.`, { anthropic }));
-          return send(immediate(200, anthropic ? anthropicModel(one) : openAiModel(one), 'warmroute_models'));
-        }
-        if (method === 'GET' && path === '/health') {
-          // For load balancers and clients that check the gateway: up while any backend is.
-          const up = deps.store.views().some((v) => v.healthy);
-          return send(immediate(up ? 200 : 503, JSON.stringify({ status: up ? 'ok' : 'no healthy backend' }), 'warmroute_health'));
-        }
+        const own = gatewayAnswer(method, { path, anthropic, store: deps.store });
+        if (own) return send(own);
         api = BODY_ROUTES.get(path);
         if (!api) return fail(errorReply(404, 'unknown_endpoint', `The gateway does not route ${method} ${path}.`, { anthropic }));
         if (method !== 'POST') return fail(errorReply(405, 'method_not_allowed', `${path} takes POST.`, { anthropic }));
