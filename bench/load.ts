@@ -21,7 +21,7 @@ import { launchEnvoy, type RunningEnvoy } from '../sidecar/envoy/launch.ts';
 import { Policy } from '../sidecar/policy/schema.ts';
 import type { SimSpec } from '../sim/index.ts';
 import { startWorker, type Child } from './lib/children.ts';
-import { burst, closedLoop, count, holdStreams, quantileOf, tally, type Outcome } from './lib/load-clients.ts';
+import { burst, closedLoop, count, errorSamples, holdStreams, quantileOf, tally, type Outcome } from './lib/load-clients.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { cpuMs, openFileLimit, rssMB } from './lib/proc.ts';
 import { round, seeded, shuffled } from './lib/stats.ts';
@@ -85,6 +85,8 @@ export interface LoadResult {
   shortRatios: { throughputWarmrouteOverNoop: number; throughputWarmrouteOverDirect: number; addedP50WarmrouteOverNoop: number };
   deep: Record<Variant, { requests: number; makespanS: number; latencyMs: Latency; outcomes: Record<string, number>; maxQueued?: number }>;
   long: { requests: number; seconds: number; throughputPerS: number; outcomes: Record<string, number>; routerUnavailable: number; non2xx: number };
+  /** The first error message per kind of refusal, by phase and variant. */
+  errorSamples: Record<string, Record<string, string>>;
   rss: Array<{ t: number; phase: string; sidecarMB: number; envoyMB: number }>;
   envoyStats: Record<string, number>;
   durationS: number;
@@ -147,10 +149,12 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
     // (i) held streams, one variant after another.
     phase = 'held';
     const held = {} as LoadResult['held'];
+    const samples: LoadResult['errorSamples'] = {};
     for (const v of ['warmroute', 'noop', 'direct'] as const) {
       const t = performance.now();
       const r = await holdStreams(port(v, 'slow'), opts.streams, body('slow', { stream: true, max_tokens: STREAM_TOKENS }), { sessions: heldSessions(opts.streams) });
       held[v] = { requested: opts.streams, peakHeld: r.peakHeld, incomplete: r.incomplete, outcomes: tally(r.outcomes), openToLastS: round((performance.now() - t) / 1000, 1) };
+      samples[`held ${v}`] = errorSamples(r.outcomes);
       progress(`load (i) ${v}: peak held ${r.peakHeld} of ${opts.streams}, ${JSON.stringify(held[v].outcomes)}, incomplete ${r.incomplete}`);
     }
 
@@ -187,6 +191,7 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
         envoyCpuMsPerRequest: round(envoyCpu[v] / n, 4),
       };
     }
+    for (const v of VARIANTS) samples[`short ${v}`] = errorSamples(shortOut[v]);
     const shortRatios = {
       throughputWarmrouteOverNoop: round(short.warmroute.throughputPerS / short.noop.throughputPerS, 3),
       throughputWarmrouteOverDirect: round(short.warmroute.throughputPerS / short.direct.throughputPerS, 3),
@@ -201,6 +206,7 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
       const poll = v === 'warmroute' ? setInterval(() => void queuedNow(Number(sidecar.info.adminPort)).then((q) => (maxQueued = Math.max(maxQueued, q))), 200) : undefined;
       const r = await burst(port(v, 'deep'), body('deep', { max_tokens: 1 }), opts.deep);
       if (poll) clearInterval(poll);
+      samples[`deep ${v}`] = errorSamples(r.outcomes);
       deep[v] = { requests: opts.deep, makespanS: round(r.elapsedS, 2), latencyMs: latency(r.outcomes), outcomes: tally(r.outcomes), ...(poll ? { maxQueued } : {}) };
       progress(`load (iii) ${v}: ${opts.deep} over ${DEEP_SLOTS} slots in ${deep[v].makespanS} s, ${JSON.stringify(deep[v].outcomes)}${poll ? `, max queued ${maxQueued}` : ''}`);
     }
@@ -208,11 +214,14 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
     // (iv) the long run through warmroute alone.
     phase = 'long';
     const longCounts: Record<string, number> = {};
+    const longSamples: Record<string, string> = {};
     let longN = 0;
     const lr = await closedLoop(listen, fastBody, opts.clients, opts.longS, (o) => {
       longN++;
       count(longCounts, o);
+      if (o.status !== 200) errorSamples([o], longSamples);
     });
+    samples['long warmroute'] = longSamples;
     const non2xx = longN - (longCounts['200'] ?? 0);
     const routerUnavailable = Object.entries(longCounts).filter(([k]) => k.includes('router_unavailable')).reduce((s, [, n]) => s + n, 0);
     const long = { requests: longN, seconds: round(lr.elapsedS, 1), throughputPerS: round(longN / lr.elapsedS, 1), outcomes: longCounts, routerUnavailable, non2xx };
@@ -239,6 +248,7 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
       shortRatios,
       deep,
       long,
+      errorSamples: Object.fromEntries(Object.entries(samples).filter(([, v]) => Object.keys(v).length > 0)),
       rss,
       envoyStats: await envoyStats(envoyAdmin),
       durationS: round((Date.now() - started) / 1000, 1),
@@ -376,6 +386,12 @@ export function toMarkdown(r: LoadResult): string {
     '',
     `${r.long.requests} requests in ${r.long.seconds} s (${r.long.throughputPerS}/s): **${r.long.routerUnavailable} router_unavailable**, ${r.long.non2xx} non-2xx in all (${fmt(r.long.outcomes)}).`,
     `With every phase counted, warmroute answered ${totalWarmroute(r)} requests here.`,
+    '',
+    '## What the refusals said (first message per kind)',
+    '',
+    ...(Object.keys(r.errorSamples).length === 0
+      ? ['None: every request in every phase was answered 200.']
+      : Object.entries(r.errorSamples).flatMap(([where, kinds]) => Object.entries(kinds).map(([k, m]) => `- ${where}, \`${k}\`: ${m}`))),
     '',
     '## Sidecar and Envoy RSS over the run (MB, sampled every 2 s; every 5th sample shown)',
     '',

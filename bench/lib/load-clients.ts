@@ -9,15 +9,21 @@ export interface Outcome {
   ms: number;
   /** A refusal's JSON error code, or a transport error's message. */
   code?: string;
+  /** A refusal's JSON error message (Envoy's carry its response-code details). */
+  message?: string;
 }
 
 /** The JSON error code of an error body, if it has one. */
 export function errorCode(body: string): string | undefined {
+  return errorOf(body).code;
+}
+
+function errorOf(body: string): { code?: string; message?: string } {
   try {
-    const j = JSON.parse(body) as { error?: { code?: unknown } };
-    return typeof j.error?.code === 'string' ? j.error.code : undefined;
+    const j = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    return { ...(typeof j.error?.code === 'string' ? { code: j.error.code } : {}), ...(typeof j.error?.message === 'string' ? { message: j.error.message } : {}) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -64,7 +70,8 @@ export async function holdStreams(port: number, n: number, body: Buffer, opts: {
         if (counted) open--;
         counted = false;
         if (status === 200 && !text.includes('[DONE]')) incomplete++;
-        resolve({ status, ms: performance.now() - start, ...(status === 200 ? (code ? { code } : {}) : { code: code ?? errorCode(text) ?? text.slice(0, 80) }) });
+        const e = status === 200 ? {} : errorOf(text);
+        resolve({ status, ms: performance.now() - start, ...(status === 200 ? (code ? { code } : {}) : { code: code ?? e.code ?? text.slice(0, 80), ...(e.message ? { message: e.message } : {}) }) });
       };
       req.on('end', () => done());
       req.on('error', (e: Error) => done(e.message));
@@ -95,7 +102,11 @@ export function post(port: number, agent: Agent, body: Buffer): Promise<Outcome>
         res.on('data', (d: string) => {
           if (status !== 200 && text.length < 4096) text += d;
         });
-        res.on('end', () => resolve({ status, ms: performance.now() - start, ...(status === 200 ? {} : { code: errorCode(text) ?? text.slice(0, 80) }) }));
+        res.on('end', () => {
+          if (status === 200) return resolve({ status, ms: performance.now() - start });
+          const e = errorOf(text);
+          resolve({ status, ms: performance.now() - start, code: e.code ?? text.slice(0, 80), ...(e.message ? { message: e.message } : {}) });
+        });
         res.on('error', (e) => resolve({ status: 0, ms: performance.now() - start, code: e.message }));
       },
     );
@@ -139,10 +150,18 @@ export function quantileOf(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+const keyOf = (o: Outcome): string => (o.status === 200 ? '200' : `${o.status} ${o.code ?? ''}`.trim());
+
 /** Adds one outcome to counts by `status` (200) or `status code` (anything else). */
 export function count(t: Record<string, number>, o: Outcome): void {
-  const k = o.status === 200 ? '200' : `${o.status} ${o.code ?? ''}`.trim();
+  const k = keyOf(o);
   t[k] = (t[k] ?? 0) + 1;
+}
+
+/** The first error message seen for each kind of refusal (what Envoy's details say about it). */
+export function errorSamples(outcomes: readonly Outcome[], into: Record<string, string> = {}): Record<string, string> {
+  for (const o of outcomes) if (o.status !== 200 && o.message && !(keyOf(o) in into)) into[keyOf(o)] = o.message;
+  return into;
 }
 
 /** Counts of outcomes by `status` or `status code`. */

@@ -32,13 +32,16 @@ export const MAX_MESSAGE_TIMEOUT_S = 3600;
 export type Yaml = Record<string, unknown>;
 
 /**
- * One retry when the upstream connection was reset before any request byte
- * went out: the classic keep-alive race (a backend closes an idle connection
- * as Envoy reuses it; Node servers close after 5 s). Nothing reached the
- * backend, so even a POST is safe to send again, and the backend is not marked
- * down for a race. A dead backend fails the retry too and is marked down.
+ * One retry when the request never reached the backend: the connection could
+ * not be made (a listen backlog overflowing under a burst: bench:load saw a
+ * handful in 10,000 streams), or it was reset before any request byte went out
+ * (the keep-alive race: a backend closes an idle connection as Envoy reuses
+ * it; Node servers close after 5 s). Nothing was sent, so even a POST is safe
+ * to send again, and one lost connection does not mark a backend down for
+ * everyone (a failed request does, until a probe succeeds). A dead backend
+ * fails the retry too, at once, and is marked down.
  */
-const RESET_BEFORE_REQUEST_RETRY: Yaml = { retry_on: 'reset-before-request', num_retries: 1 };
+const RESET_BEFORE_REQUEST_RETRY: Yaml = { retry_on: 'connect-failure,reset-before-request', num_retries: 1 };
 
 function socket(address: string, port: number): Yaml {
   return { socket_address: { address, port_value: port } };
@@ -316,8 +319,7 @@ export function backendCircuitBreakers(policy: Policy): Yaml {
   return { thresholds: [{ priority: 'DEFAULT', max_connections: cap.streams, max_pending_requests: cap.streams, max_requests: cap.streams, max_retries: cap.streams, track_remaining: true }] };
 }
 
-/** A cluster for one backend URL; with the policy, it carries backendCircuitBreakers. */
-export function staticCluster(name: string, url: string, policy?: Policy): Yaml {
+export function staticCluster(name: string, url: string, policy: Policy): Yaml {
   const u = new URL(url);
   const isIp = isIpLiteral(u.hostname);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
@@ -325,7 +327,7 @@ export function staticCluster(name: string, url: string, policy?: Policy): Yaml 
     name,
     type: isIp ? 'STATIC' : 'STRICT_DNS',
     connect_timeout: '5s',
-    ...(policy ? { circuit_breakers: backendCircuitBreakers(policy) } : {}),
+    circuit_breakers: backendCircuitBreakers(policy),
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(u.hostname.replace(/^\[|\]$/g, ''), port) } }] }] },
   };
 }
