@@ -20,6 +20,8 @@ interface Result {
   status: number;
   complete: boolean;
   error?: string;
+  /** The start of the answer, for a failure message. */
+  head?: string;
 }
 
 let gw: Gateway;
@@ -48,7 +50,8 @@ async function one(kind: Kind, random: () => number): Promise<Result> {
         return { kind, status: res.status, complete: false };
       }
     }
-    return { kind, status: res.status, complete: res.status === 200 && text.trimEnd().endsWith('data: [DONE]') };
+    const complete = res.status === 200 && text.trimEnd().endsWith('data: [DONE]');
+    return { kind, status: res.status, complete, ...(complete ? {} : { head: text.slice(0, 300) }) };
   } catch (e) {
     return { kind, status: 0, complete: false, error: (e as Error).name };
   } finally {
