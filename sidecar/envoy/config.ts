@@ -100,7 +100,6 @@ export function renderEnvoyConfig(policy: Policy): string {
       type: 'ORIGINAL_DST',
       lb_policy: 'CLUSTER_PROVIDED',
       connect_timeout: '5s',
-      typed_extension_protocol_options: BACKEND_PROTOCOL_OPTIONS,
       original_dst_lb_config: { use_http_header: true, http_header_name: ENDPOINT_HEADER },
     });
     if (failOpen && fallback) clusters.push(staticCluster('warmroute_fallback', fallback.url));
@@ -299,24 +298,6 @@ function localReplyMapper(cel: string, type: string, code: string, message: stri
   };
 }
 
-/**
- * Backend connections Envoy keeps idle are closed by Envoy before the server
- * closes them: llama-server (cpp-httplib) and Node servers drop a keep-alive
- * connection after 5 s idle, and a request Envoy sends on it at that moment is
- * cut (503 upstream_error, connection_termination), seen under load in the
- * aborts fault test.
- */
-export const BACKEND_IDLE_TIMEOUT = '4s';
-
-/** HTTP/1.1 to a backend, with the idle timeout above. */
-export const BACKEND_PROTOCOL_OPTIONS: Yaml = {
-  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-    '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-    common_http_protocol_options: { idle_timeout: BACKEND_IDLE_TIMEOUT },
-    explicit_http_config: { http_protocol_options: {} },
-  },
-};
-
 export function staticCluster(name: string, url: string): Yaml {
   const u = new URL(url);
   const isIp = isIpLiteral(u.hostname);
@@ -325,7 +306,6 @@ export function staticCluster(name: string, url: string): Yaml {
     name,
     type: isIp ? 'STATIC' : 'STRICT_DNS',
     connect_timeout: '5s',
-    typed_extension_protocol_options: BACKEND_PROTOCOL_OPTIONS,
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(u.hostname.replace(/^\[|\]$/g, ''), port) } }] }] },
   };
 }
