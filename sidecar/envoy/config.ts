@@ -196,18 +196,6 @@ export function noDecisionRoutes(policy: Policy, fallbackCluster: string | undef
 }
 
 /**
- * Streams Envoy opens on one connection to the sidecar before it moves on to a
- * fresh connection. Envoy ends every ext_proc stream with a RST_STREAM, and the
- * sidecar's HTTP/2 stack (nghttp2 in Node 20; no option changes it) allows a
- * burst of 1,000 incoming resets per connection, refilled at 33/s, then sends
- * GOAWAY: undecided requests on that connection were answered 503
- * router_unavailable (remote_refused_stream_reset), a few per 10,000 requests
- * once the rate passed 33 requests/s. Below the burst no connection trips it
- * (e2e/faults/reset-burst.test.ts reproduces the limit).
- */
-export const SIDECAR_STREAMS_PER_CONNECTION_LIFETIME = 500;
-
-/**
  * A cluster that reaches the sidecar's gRPC port over HTTP/2. The routing and
  * the observing filter each get their own (`name`), so the observer's streams,
  * which linger `deferred_close_timeout` after every exchange, never take
@@ -221,7 +209,6 @@ export function sidecarCluster(policy: Policy, name: string): Yaml {
     typed_extension_protocol_options: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
         '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-        common_http_protocol_options: { max_requests_per_connection: SIDECAR_STREAMS_PER_CONNECTION_LIFETIME },
         explicit_http_config: {
           http2_protocol_options: {
             max_concurrent_streams: cap.streamsPerConnection,
