@@ -20,6 +20,7 @@ import { startAdminServer } from './admin/server.ts';
 import { resolveAdminToken } from './admin/auth.ts';
 import type { ReloadCounts } from './admin/status.ts';
 import { FleetEvents } from './admin/events.ts';
+import { GRPC_SERVER_MAX_CONCURRENT_STREAMS } from './envoy/capacity.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -78,7 +79,12 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
 
   const responseIds = new ResponseIdTable();
   const proto = loadExtProc();
-  const grpc = new Server({ 'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024 });
+  const grpc = new Server({
+    'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024,
+    // Never below Envoy's per-connection stream limit (sidecar/envoy/capacity.ts):
+    // a stream over the advertised limit would be refused (REFUSED_STREAM, a 503 to the client).
+    'grpc.max_concurrent_streams': GRPC_SERVER_MAX_CONCURRENT_STREAMS,
+  });
   const handlers: ExternalProcessorHandlers = {
     Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds, decided: (ms) => metrics.decided(ms) }),
   };

@@ -21,6 +21,7 @@ const USAGE = `warmroute — warm-first routing for local LLM servers (Envoy + e
   warmroute sim --fleet FILE        start simulated backends described in a fleet YAML
   warmroute check FILE              validate a policy (exit 1 on problems)
   warmroute envoy-config --policy FILE   print the Envoy config for a policy
+  warmroute mesh-config --policy FILE    print Kubernetes / Istio resources (--help: options)
 
   --log-format human|json           log lines for people (default on a terminal) or JSON (default when piped)
   The dashboard is at / on the sidecar's admin port (http://127.0.0.1:18091/ by default).
@@ -28,6 +29,7 @@ const USAGE = `warmroute — warm-first routing for local LLM servers (Envoy + e
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'mesh-config') return (await import('./mesh-config.ts')).meshConfig(rest);
   try {
     const { values, positionals } = parseArgs({
       args: rest,

@@ -56,9 +56,15 @@ function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, de
   let idFound = false;
   const onMessage = (msg: ProcessingRequest__Output): void => {
     if (msg.request === 'response_headers') {
-      requestId = msg.metadata_context?.filter_metadata[METADATA_NAMESPACE]?.fields?.[REQUEST_ID_KEY]?.stringValue ?? undefined;
+      const fields = msg.metadata_context?.filter_metadata[METADATA_NAMESPACE]?.fields;
+      requestId = fields?.[REQUEST_ID_KEY]?.stringValue ?? undefined;
       if (!requestId) return; // a request the sidecar refused or never routed
-      route = deps.control.routeOf(requestId);
+      // The observer has its own connection, so the routing stream's end (which
+      // forgets the route) can arrive first, e.g. on a fast 503: the route also
+      // travels in the metadata the sidecar set with its decision.
+      const backend = fields?.backend?.stringValue;
+      const model = fields?.model?.stringValue;
+      route = deps.control.routeOf(requestId) ?? (backend && model ? { backend, model } : undefined);
       const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
       if (route) deps.observeResponse(route.backend, route.model, status);
     } else if (msg.request === 'response_body' && route && !idFound && head.length < RESPONSE_ID_SCAN_BYTES) {
