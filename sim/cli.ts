@@ -44,6 +44,7 @@ async function demo(logFormat: LogFormat): Promise<number> {
     const model = policy.backends[0]?.models[0] ?? 'qwen3-coder-30b';
     await up(policy, policyFile, {
       log: createLogger('sidecar', { format: logFormat }),
+      logRequests: true, // the demo is for watching: one line per routed request
       banner:
         `\nTry a streaming chat completion through Envoy:\n  curl -N http://127.0.0.1:${policy.listen.port}/v1/chat/completions -H 'content-type: application/json' \\\n    -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"hello"}]}'\n` +
         `Models and their warm/cold state:  curl http://127.0.0.1:${policy.listen.port}/v1/models\nCtrl-C stops everything.`,

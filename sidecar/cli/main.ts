@@ -24,6 +24,7 @@ const USAGE = `warmroute — warm-first routing for local LLM servers (Envoy + e
   warmroute mesh-config --policy FILE    print Kubernetes / Istio resources (--help: options)
 
   --log-format human|json           log lines for people (default on a terminal) or JSON (default when piped)
+  --log-requests                    also one line per routed request: model → backend (reason, queue wait)
   The dashboard is at / on the sidecar's admin port (http://127.0.0.1:18091/ by default).
 `;
 
@@ -34,17 +35,17 @@ export async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { policy: { type: 'string' }, admin: { type: 'string' }, json: { type: 'boolean' }, 'log-format': { type: 'string' } },
+      options: { policy: { type: 'string' }, admin: { type: 'string' }, json: { type: 'boolean' }, 'log-format': { type: 'string' }, 'log-requests': { type: 'boolean' } },
     });
     const log = (): Logger => createLogger('sidecar', { format: chooseLogFormat(values['log-format']) });
     switch (cmd) {
       case 'up':
         if (!values.policy) throw new UsageError('up needs --policy FILE');
-        await up(loadPolicy(values.policy), values.policy, { log: log() });
+        await up(loadPolicy(values.policy), values.policy, { log: log(), logRequests: values['log-requests'] });
         return 0;
       case 'sidecar': {
         if (!values.policy) throw new UsageError('sidecar needs --policy FILE');
-        const s = await startSidecar({ policy: loadPolicy(values.policy), policyFile: values.policy, log: log() });
+        const s = await startSidecar({ policy: loadPolicy(values.policy), policyFile: values.policy, log: log(), logRequests: values['log-requests'] });
         await waitForSignal();
         await s.close();
         return 0;

@@ -17,13 +17,14 @@ const FIRST_PROBES_WAIT_MS = 15_000;
 export interface UpOptions {
   banner?: string;
   log?: Logger;
+  logRequests?: boolean;
 }
 
 export async function up(policy: Policy, policyFile: string, o: UpOptions = {}): Promise<void> {
   let sidecar: Sidecar | undefined;
   let envoy: RunningEnvoy | undefined;
   try {
-    sidecar = await startSidecar({ policy, policyFile, log: o.log });
+    sidecar = await startSidecar({ policy, policyFile, log: o.log, logRequests: o.logRequests });
     envoy = await launchEnvoy(renderEnvoyConfig(policy), policy.envoy.admin_port, { bin: policy.envoy.bin });
     envoy.process.once('exit', (code) => {
       console.error(`envoy exited (${code}); stopping`);
