@@ -49,9 +49,10 @@ describe('admin server', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
-  it('on loopback without a token: open', async () => {
+  it('on loopback without a token: open (and read-only)', async () => {
     sidecar = await startSidecar({ policy: await policy({}), probe: false, log: silent });
     expect((await fetch(`http://127.0.0.1:${sidecar.adminPort}/status`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${sidecar.adminPort}/status`, { method: 'POST' })).status).toBe(405);
   });
 
   it('shows session keys in /status only as hashes', async () => {
