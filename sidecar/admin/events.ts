@@ -46,10 +46,12 @@ export class FleetEvents {
     this.push({ at, kind, backend: t.backend, model: t.model, from: t.from, to: t.to, loadMs: t.loadMs, reason });
   }
 
-  /** A dispatch onto a cold model starts a load the probes may not see for a while: record it when it is decided. */
+  /** A dispatch onto a cold model starts a load (and may evict another) before any probe can see it: record both when decided. */
   decided(r: DecisionRecord): void {
     if (r.reason !== 'cold-load') return;
-    this.push({ at: r.at, kind: 'load-started', backend: r.backend, model: r.model, from: 'cold', to: 'loading', reason: r.evicts ? `request ${r.requestId}; evicts ${r.evicts}` : `request ${r.requestId}` });
+    // The sidecar marks the evicted model cold itself, so no probe will report that unload: record it here.
+    if (r.evicts) this.push({ at: r.at, kind: 'unloaded', backend: r.backend, model: r.evicts, from: 'warm', to: 'cold', reason: `making room for ${r.model}` });
+    this.push({ at: r.at, kind: 'load-started', backend: r.backend, model: r.model, from: 'cold', to: 'loading', reason: `request ${r.requestId}` });
   }
 
   probed(backend: string, ok: boolean, at: number, error: string | undefined): void {

@@ -77,8 +77,10 @@
     replace(document.getElementById('fleet'), [el('div', { class: 'backends' }, ...s.backends.map(backendCard))]);
   }
 
+  const QUEUE_ROWS = 100; // a long queue shows its head; the summary counts all of it
+
   function renderQueue(s) {
-    const rows = s.queue.map((q) =>
+    const rows = s.queue.slice(0, QUEUE_ROWS).map((q) =>
       el(
         'tr',
         { 'data-request': q.id },
@@ -90,6 +92,7 @@
         el('td', { class: 'why' }, q.waitingReason || 'not yet considered', q.holding ? ` (holding ${q.holding})` : ''),
       ),
     );
+    if (s.queued > rows.length) rows.push(el('tr', {}, el('td', { colspan: 6, class: 'empty' }, `… and ${s.queued - rows.length} more`)));
     replace(document.querySelector('#queue tbody'), rows);
     document.getElementById('queue-empty').hidden = rows.length > 0;
   }
