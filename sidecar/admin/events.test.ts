@@ -16,10 +16,12 @@ describe('FleetEvents', () => {
     ev.transition({ backend: 'a', kind: 'model', model: 'm', from: 'loading', to: 'warm', loadMs: 1200 }, 1);
     ev.transition({ backend: 'a', kind: 'model', model: 'm', from: 'warm', to: 'cold' }, 2);
     ev.transition({ backend: 'a', kind: 'health', from: 'up', to: 'down' }, 3, 'HTTP 502 on a request');
+    ev.transition({ backend: 'a', kind: 'model', model: 'n', from: 'loading', to: 'cold' }, 4);
     expect(ev.since().map((e) => [e.kind, e.loadMs, e.reason])).toEqual([
       ['warm', 1200, undefined],
       ['unloaded', undefined, undefined],
       ['down', undefined, 'HTTP 502 on a request'],
+      ['model', undefined, undefined],
     ]);
   });
 

@@ -42,7 +42,8 @@ export class FleetEvents {
   /** A datastore transition; `reason` is the failure behind a backend going down. */
   transition(t: Transition, at: number, reason?: string): void {
     if (t.kind === 'health') return this.push({ at, kind: t.to === 'down' ? 'down' : 'up', backend: t.backend, reason });
-    const kind: FleetEventKind = t.to === 'warm' ? 'warm' : t.to === 'cold' ? 'unloaded' : t.to === 'loading' ? 'load-started' : 'model';
+    // loading → cold is not an unload: usually a probe that does not see a just-dispatched load yet.
+    const kind: FleetEventKind = t.to === 'warm' ? 'warm' : t.to === 'cold' && t.from === 'warm' ? 'unloaded' : t.to === 'loading' ? 'load-started' : 'model';
     this.push({ at, kind, backend: t.backend, model: t.model, from: t.from, to: t.to, loadMs: t.loadMs, reason });
   }
 

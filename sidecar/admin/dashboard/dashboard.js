@@ -21,6 +21,7 @@
   const clock = (t) => new Date(t + skew).toLocaleTimeString([], { hour12: false });
   const badge = (state) => el('span', { class: `state ${state}` }, state);
   const shortId = (id) => (id.length > 12 ? id.slice(0, 8) + '…' : id);
+  const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
 
   function renderSummary(s) {
     const reloads = s.reloads.ok + s.reloads.rejected ? ` · reloads ${s.reloads.ok} ok / ${s.reloads.rejected} rejected` : '';
@@ -131,8 +132,9 @@
         badge(e.kind),
         ` ${e.backend}`,
         e.model ? `: ${e.model}` : '',
+        e.kind === 'model' ? ` ${e.from} → ${e.to}` : '',
         e.loadMs !== undefined ? ` — load took ${secs(e.loadMs)}` : '',
-        e.reason ? ` — ${e.reason}` : '',
+        e.reason ? ` — ${e.reason.replace(UUID, (id) => shortId(id))}` : '',
       ),
     );
     replace(document.getElementById('timeline'), items.length ? items : [el('li', { class: 'empty' }, 'No loads or unloads seen yet.')]);
