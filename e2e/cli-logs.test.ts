@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { eventually, freePort } from './harness.ts';
 import { startCli, stopCli } from './cli-run.ts';
+import { startSim } from '../sim/index.ts';
+import { sessionTag } from '../sidecar/log.ts';
 
 async function policyFile(): Promise<string> {
   const file = join(mkdtempSync(join(tmpdir(), 'warmroute-logs-')), 'policy.yaml');
@@ -59,4 +61,45 @@ describe('sidecar logs', () => {
     expect(code).toBe(1);
     expect(output()).toContain('--log-format must be one of human, json');
   }, 60_000);
+
+  it('never logs a prompt or a raw session key, in either format, even with --log-requests', async () => {
+    const sim = await startSim({ kind: 'openai', name: 'a', models: [{ id: 'm1', loaded: true }], defaultMaxTokens: 2 });
+    const SECRET = 'the-launch-code-is-0000';
+    const SESSION = 'conversation-of-alice-42';
+    try {
+      for (const format of ['human', 'json']) {
+        const listen = await freePort();
+        const file = join(mkdtempSync(join(tmpdir(), 'warmroute-redact-')), 'policy.yaml');
+        writeFileSync(
+          file,
+          stringify({
+            listen: { host: '127.0.0.1', port: listen },
+            sidecar: { grpc_port: await freePort(), admin_port: await freePort() },
+            envoy: { admin_port: await freePort() },
+            backends: [{ name: 'a', kind: 'openai', url: sim.url, models: ['m1'] }],
+          }),
+        );
+        const { child, output } = startCli(['up', '--policy', file, '--log-requests', '--log-format', format], { WARMROUTE_LOG: '' });
+        try {
+          await eventually(() => output().includes('backends:'), 60_000, `up; output:\n${output()}`);
+          const post = (body: string) =>
+            fetch(`http://127.0.0.1:${listen}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': SESSION }, body }).then((r) => r.text());
+          await post(JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: SECRET }] })); // routed
+          await post(JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: SECRET }] })); // refused: 404
+          await post(`{"model":"m1","messages":[{"content":"${SECRET}"`); // malformed: 400
+          await eventually(() => output().includes('no-such-model'), 20_000, `the refusal's log line; output:\n${output()}`);
+        } finally {
+          expect(await stopCli(child)).toBe(0);
+        }
+        const out = output();
+        expect(out, format).toContain(format === 'json' ? '"event":"request_routed"' : 'm1 → a (');
+        if (format === 'json') expect(out).toContain(`"session":"${sessionTag(SESSION)}"`); // the human sentence leaves it out
+        expect(out, format).not.toContain(SECRET);
+        expect(out, format).not.toContain(SESSION);
+      }
+    } finally {
+      await sim.close();
+    }
+  }, 180_000);
 });
+

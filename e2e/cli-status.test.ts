@@ -6,6 +6,8 @@ import { Policy } from '../sidecar/policy/schema.ts';
 import { startSim, type RunningSim } from '../sim/index.ts';
 import { eventually, freePort } from './harness.ts';
 import { runCli } from './cli-run.ts';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../sidecar/util/project-root.ts';
 
 const TOKEN = 'status-test-token-0123456789';
 let sim: RunningSim;
@@ -76,4 +78,13 @@ describe('warmroute status', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot reach the sidecar's admin API at http://127.0.0.1:${port}`);
   }, 60_000);
+
+  it('warmroute check notes a policy whose admin API is off loopback without a token', async () => {
+    const exposed = await runCli(['check', join(PROJECT_ROOT, 'policies', 'compose.yaml')]);
+    expect(exposed.code).toBe(0);
+    expect(exposed.stdout).toContain('note: sidecar.admin_host 0.0.0.0 is not loopback: start the sidecar with WARMROUTE_ADMIN_TOKEN set');
+    const local = await runCli(['check', join(PROJECT_ROOT, 'policies', 'demo.yaml')]);
+    expect(local.stdout).not.toContain('note:');
+  }, 60_000);
 });
+

@@ -8,7 +8,7 @@ import { startSidecar } from '../app.ts';
 import { loadPolicy, UsageError, waitForSignal } from './shared.ts';
 import { up } from './up.ts';
 import { adminUrlOf, DEFAULT_ADMIN_URL, status } from './status.ts';
-import { ADMIN_TOKEN_ENV } from '../admin/auth.ts';
+import { ADMIN_TOKEN_ENV, isLoopback } from '../admin/auth.ts';
 import { chooseLogFormat, createLogger, type Logger } from '../log.ts';
 
 const USAGE = `warmroute — warm-first routing for local LLM servers (Envoy + ext_proc sidecar)
@@ -57,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         if (!file) throw new UsageError('check needs FILE');
         const p = loadPolicy(file);
         console.log(`${file}: OK (${p.backends.length} backends, mode ${p.envoy.mode}, strategy ${p.scheduler.strategy})`);
+        if (!isLoopback(p.sidecar.admin_host) && !p.sidecar.admin_token)
+          console.log(`note: sidecar.admin_host ${p.sidecar.admin_host} is not loopback: start the sidecar with ${ADMIN_TOKEN_ENV} set (16+ characters), or it refuses to start.`);
         return 0;
       }
       case 'envoy-config':
