@@ -30,6 +30,8 @@ export interface SidecarOptions {
   probe?: boolean;
   /** Watch this policy file (and SIGHUP) and apply valid edits live. */
   policyFile?: string;
+  /** One log line per routed request (a write per request: for watching, not for load). */
+  logRequests?: boolean;
 }
 
 export interface Sidecar {
@@ -56,7 +58,11 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const events = new FleetEvents();
   const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
     metrics.admission(model, o);
-    if (o.type === 'dispatch') events.decided(o.record);
+    if (o.type === 'dispatch') {
+      events.decided(o.record);
+      const r = o.record;
+      if (opts.logRequests) log('request_routed', { model, backend: r.backend, reason: r.reason, queued_ms: Math.round(r.queuedMs), session: r.sessionKey });
+    }
     if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
   });
 
