@@ -9,7 +9,7 @@ import type { ExternalProcessorHandlers } from './extproc/generated/envoy/servic
 import { Datastore } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
-import { createScheduler } from './scheduler/index.ts';
+import { createSchedulerCore } from './scheduler/index.ts';
 import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
 import { jsonLogger, type Logger } from './log.ts';
@@ -45,9 +45,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const clock = opts.clock ?? systemClock;
   let policy = opts.policy;
   const store = new Datastore(policy);
-  const scheduler: SchedulerCore = createScheduler(policy, store);
+  const scheduler: SchedulerCore = createSchedulerCore(policy, store);
   const metrics = new Metrics(store, () => control.queued());
-  const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
+  const control: RequestControl = new RequestControl(scheduler, clock, store, (o, model) => {
     metrics.admission(model, o);
     if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
   });
