@@ -13,8 +13,7 @@ import { runPass, type PassHooks, type PassResult } from './pass.ts';
 import { QueueIndex, groupKey } from './queue-index.ts';
 import { StagedViews } from './accounting.ts';
 import type { BackendStatePort } from './port.ts';
-import { STICKY_WINDOW } from './plugins/sticky-window.ts';
-import { believedState, residencyOf, stickyUntil } from './residency.ts';
+import { believedState, residencyOf } from './residency.ts';
 import { Ring } from './ring.ts';
 import { SessionTable } from './sessions.ts';
 import { settingsFrom, type SchedulerSettings } from './settings.ts';
@@ -158,14 +157,13 @@ export class QueueingScheduler implements SchedulerCore {
     if (oldest) consider(oldest.enqueuedAt + this.settings.queueTimeoutMs);
     const fresh = this.strategy.agingBound ? this.queue.oldestFresh(now, this.settings.agingMs) : undefined;
     if (fresh) consider(fresh.enqueuedAt + this.settings.agingMs);
-    if (this.strategy.filters.some((f) => f.name === STICKY_WINDOW))
-      for (const view of this.store.views()) {
-        const residency = residencyOf(view);
-        for (const m of residency.held) {
-          const until = stickyUntil(view, residency, m, this.settings.unloadDelayMs(m), now);
-          if (until !== undefined) consider(until);
+    // Verdicts that change with time alone (a sticky window ending).
+    for (const f of this.strategy.filters)
+      if (f.nextChangeAt)
+        for (const view of this.store.views()) {
+          const at = f.nextChangeAt(view, this.settings, now);
+          if (at !== undefined) consider(at);
         }
-      }
     if (this.recheckAt !== undefined) consider(this.recheckAt);
     return next === Infinity ? undefined : next;
   }

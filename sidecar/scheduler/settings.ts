@@ -2,13 +2,8 @@
 // never reach into the policy's nesting or repeat its defaults.
 import type { Policy, Strategy } from '../policy/schema.ts';
 
-export interface ScorerWeights {
-  warm: number;
-  load: number;
-  affinity: number;
-  recency: number;
-  memory: number;
-}
+/** The policy's `scheduler.weights`: one weight per scorer, keyed by the scorer's registered name (registry.ts). */
+export type ScorerWeights = Policy['scheduler']['weights'];
 
 export interface SchedulerSettings {
   strategy: Strategy;
