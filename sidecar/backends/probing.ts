@@ -20,7 +20,7 @@ export interface ProbingEvents {
 
 export function startProbing(store: Datastore, clock: Clock, log: Logger, events: ProbingEvents): ProbingHandle {
   const prober = new Prober(store, {
-    clock: { now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h) },
+    clock,
     onTransition: (t) => {
       log('backend_transition', { ...t });
       events.transition(t);
