@@ -8,7 +8,7 @@ import type { ExternalProcessorHandlers } from './extproc/generated/envoy/servic
 import { Datastore, type Transition } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
-import { createScheduler } from './scheduler/index.ts';
+import { createSchedulerCore } from './scheduler/index.ts';
 import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -53,10 +53,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   // Before binding anything: refuse an admin API open to the network.
   const adminToken = resolveAdminToken(policy.sidecar, process.env);
   const store = new Datastore(policy);
-  const scheduler: SchedulerCore = createScheduler(policy, store);
+  const scheduler: SchedulerCore = createSchedulerCore(policy, store);
   const metrics = new Metrics(store, () => control.queued());
   const events = new FleetEvents();
-  const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
+  const control: RequestControl = new RequestControl(scheduler, clock, store, (o, model) => {
     metrics.admission(model, o);
     if (o.type === 'dispatch') {
       events.decided(o.record);

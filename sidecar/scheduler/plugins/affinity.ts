@@ -6,7 +6,6 @@ import type { Scorer } from '../framework.ts';
 
 export const affinityScorer: Scorer = {
   name: 'affinity',
-  weight: 'affinity',
   score: (p, options, cycle) => {
     const out = new Map<string, number>();
     const key = p.entry.req.sessionKey;

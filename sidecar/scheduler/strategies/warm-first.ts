@@ -1,4 +1,4 @@
-// warmroute's own strategy. Order: warmFirstOrder (starving, diversity, rest).
+// warmroute's own strategy. Order: WARM_FIRST_ORDER (starving, diversity, rest).
 // Choice, for one request:
 //  1. filters: healthy, serves the model, pinned, loads on demand (or holds
 //     it), free slot, max models, sticky window, holds, one load per model;
@@ -35,7 +35,7 @@ import { stickyWindowFilter } from '../plugins/sticky-window.ts';
 import { warmthScorer } from '../plugins/warmth.ts';
 import type { DecisionReason } from '../types.ts';
 import { describeRejections } from './explain.ts';
-import { warmFirstOrder } from './ordering.ts';
+import { WARM_FIRST_ORDER } from './ordering.ts';
 import type { Choice, Strategy } from './strategy.ts';
 
 export const WARM_FIRST_SCORERS: readonly Scorer[] = [warmthScorer, loadScorer, affinityScorer, recencyScorer, memoryScorer];
@@ -45,7 +45,7 @@ export const warmFirstStrategy: Strategy = {
   filters: [healthyFilter, servesModelFilter, pinnedFilter, loadsOnDemandFilter, freeSlotFilter, modelCapacityFilter, stickyWindowFilter, holdsFilter, singleLoadFilter],
   headOfLineBlocks: false,
   agingBound: true,
-  rank: warmFirstOrder,
+  order: WARM_FIRST_ORDER,
   choose: chooseWarmFirst,
 };
 

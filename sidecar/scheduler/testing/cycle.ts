@@ -27,7 +27,7 @@ export function cycleFor(policy: Policy, store: Datastore, now: number, state: C
     now,
     settings,
     store,
-    queued: () => state.queued ?? [],
+    queuedFor: (model, backend) => (state.queued ?? []).filter((e) => e.req.model === model && (e.req.pinnedBackend === undefined || e.req.pinnedBackend === backend)).length,
     running: new Map((state.running ?? []).map((r) => [r.id, r])),
     services: state.services ?? new ServiceTimes(),
     sessions,

@@ -4,7 +4,7 @@ import { Datastore } from '../../backends/datastore.ts';
 import type { ModelState } from '../../backends/snapshot.ts';
 import { Policy, type PolicyInput } from '../../policy/schema.ts';
 import { createScheduler, type SchedulerOptions } from '../index.ts';
-import type { RequestInfo, SchedulerCore, SchedulerOutcome } from '../types.ts';
+import type { Decision, RequestInfo, SchedulerCore, SchedulerOutcome } from '../types.ts';
 
 export interface BackendInput {
   name: string;
@@ -24,7 +24,7 @@ export function policyWith(backends: BackendInput[], rest: Omit<PolicyInput, 'ba
 export interface Setup {
   policy: Policy;
   store: Datastore;
-  sched: SchedulerCore;
+  sched: SchedulerCore<Decision>;
 }
 
 export function setup(backends: BackendInput[], rest: Omit<PolicyInput, 'backends'> = {}, opts?: SchedulerOptions): Setup {
