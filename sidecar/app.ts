@@ -8,7 +8,7 @@ import type { ExternalProcessorHandlers } from './extproc/generated/envoy/servic
 import { Datastore, type Transition } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
-import { createScheduler } from './scheduler/index.ts';
+import { createSchedulerCore } from './scheduler/index.ts';
 import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -53,7 +53,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   // Before binding anything: refuse an admin API open to the network.
   const adminToken = resolveAdminToken(policy.sidecar, process.env);
   const store = new Datastore(policy);
-  const scheduler: SchedulerCore = createScheduler(policy, store);
+  const scheduler: SchedulerCore = createSchedulerCore(policy, store);
   const metrics = new Metrics(store, () => control.queued());
   const events = new FleetEvents();
   // Opt-in traffic recording (policy `record`): buffered in memory, written by a timer.
@@ -63,6 +63,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const control: RequestControl = new RequestControl(
     recording.wrap(scheduler),
     clock,
+    store,
     (o, model) => {
       metrics.admission(model, o);
       if (o.type === 'dispatch') events.decided(o.record);
