@@ -1,6 +1,7 @@
 // The simulator's own entry point (bundled apart from the product, as
 // llama-swap keeps its fake servers in cmd/): `warmroute sim` and
-// `warmroute demo`. bin/warmroute.mjs sends those two commands here.
+// `warmroute demo`, and `warmroute replay` (virtual time runs the simulator's
+// load/slot model). bin/warmroute.mjs sends those commands here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ import { chooseLogFormat, createLogger, type LogFormat } from '../sidecar/log.ts
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'replay') return (await import('../sidecar/cli/replay.ts')).runReplay(rest);
   try {
     const { values } = parseArgs({ args: rest, options: { fleet: { type: 'string' }, 'log-format': { type: 'string' } } });
     if (cmd === 'demo') return await demo(chooseLogFormat(values['log-format']));

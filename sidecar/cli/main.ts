@@ -1,5 +1,5 @@
-// `warmroute` subcommands: up, sidecar, status, check, envoy-config. `sim` and `demo`
-// live in the simulator's own entry point (sim/cli.ts), which
+// `warmroute` subcommands: up, sidecar, status, check, envoy-config. `sim`, `demo` and
+// `replay` live in the simulator's own entry point (sim/cli.ts), which
 // bin/warmroute.mjs runs for them: the product bundle carries no simulator.
 import { parseArgs } from 'node:util';
 import { PolicyError } from '../policy/load.ts';
@@ -22,6 +22,7 @@ const USAGE = `warmroute — warm-first routing for local LLM servers (Envoy + e
   warmroute check FILE              validate a policy (exit 1 on problems)
   warmroute envoy-config --policy FILE   print the Envoy config for a policy
   warmroute mesh-config --policy FILE    print Kubernetes / Istio resources (--help: options)
+  warmroute replay --trace FILE --policy FILE [--compare ...] [--live URL]   replay a trace (docs/traces.md)
 
   --log-format human|json           log lines for people (default on a terminal) or JSON (default when piped)
   --log-requests                    also one line per routed request: model → backend (reason, queue wait)
