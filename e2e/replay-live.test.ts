@@ -47,8 +47,8 @@ describe('replay against a live gateway', () => {
         record: { file: join(dir, 'recorded.jsonl'), flush_ms: 100 },
       },
     });
-    await eventually(() => gw.sidecar!.store.views().every((v) => v.healthy), 20_000, 'backends probed healthy');
-  });
+    await eventually(() => gw.sidecar!.store.views().every((v) => v.healthy), 60_000, 'backends probed healthy');
+  }, 120_000);
   afterAll(async () => {
     await gw?.stop();
   });
@@ -80,7 +80,7 @@ describe('replay against a live gateway', () => {
     expect(report.loads).not.toBeNull();
     expect(Object.values(run.loads!.byModel).reduce((a, b) => a + b, 0)).toBe(run.loads!.total);
     expect(Object.values(gw.sims).reduce((n, s) => n + s.stats().loads, 0)).toBeGreaterThanOrEqual(3);
-  });
+  }, 120_000);
 
   it('the CLI replays live (base URL ending in /v1) and writes the JSON report', async () => {
     const traceFile = join(dir, 'mini.jsonl');
@@ -97,7 +97,7 @@ describe('replay against a live gateway', () => {
     const summary = JSON.parse(readFileSync(out, 'utf8')) as ReplaySummary;
     expect(summary.mode).toBe('live');
     expect(summary.runs[0]).toMatchObject({ requests: 9, failed: 1, failures: { model_not_found: 1 }, loads: null });
-  });
+  }, 120_000);
 
   it('records what it routed as a trace that replays in virtual time', async () => {
     const file = join(dir, 'recorded.jsonl');
@@ -108,7 +108,7 @@ describe('replay against a live gateway', () => {
       } catch {
         return false;
       }
-    }, 20_000, 'recording flushed');
+    }, 60_000, 'recording flushed');
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('"session":"o"');
     const recorded = parseTrace(text, file);
@@ -118,5 +118,5 @@ describe('replay against a live gateway', () => {
     const report = reportOf(replayVirtual(recorded, gw.policy, buildFleetModel(gw.policy), 'warm-first'));
     expect(report.requests).toBe(18);
     expect(report.failures).toEqual({ model_not_found: 2 });
-  });
+  }, 120_000);
 });

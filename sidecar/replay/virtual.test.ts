@@ -50,7 +50,7 @@ describe('virtual-time replay', () => {
       expect(Object.values(report.backends).reduce((n, k) => n + k, 0) + report.failed).toBe(trace.requests.length);
       expect(Object.values(report.models).reduce((n, m) => n + (m.loads ?? 0), 0)).toBe(report.loads);
     }
-  });
+  }, 120_000);
 
   it('a fleet derived from the policy alone replays too', async () => {
     const { parsePolicy } = await import('../policy/load.ts');
