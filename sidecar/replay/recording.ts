@@ -64,6 +64,7 @@ export class RecordingHook {
   }
 
   private outcome(o: SchedulerOutcome, now: number): void {
+    if (o.type === 'prewarm') return; // not about a request
     const r = this.open.get(o.id);
     if (!r) return;
     if (o.type === 'dispatch') {
