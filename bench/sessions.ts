@@ -39,13 +39,14 @@ const PARALLEL = 4;
 /** The trace's hot conversation. */
 const HOT = 'hot';
 /**
- * The live replayer sends about four characters per prompt token (real tokenizers); the tiny
- * models have a byte vocabulary (one token per character) and a 4,096-token training context,
- * at which llama-server caps each slot. Prompts are shortened by 8, not 4, so the hot
- * conversation's last turn (23,900 tokens in the trace) fits a slot: about 3,000 characters,
- * plus the opening line, the chat template and up to 200 generated tokens.
+ * The live replayer sends about four characters per trace prompt token (real tokenizers); the
+ * tiny models have a byte vocabulary (one token per character) and a 4,096-token training
+ * context, at which llama-server caps each slot. Prompts are shortened by this factor so the
+ * hot conversation's last turn (23,900 trace tokens: 747 after the factor, about 3,000
+ * characters) fits a slot with the opening line, the chat template and up to 200 generated
+ * tokens. Every figure compared is a ratio of tokens, which the factor leaves alike.
  */
-const PROMPT_SCALE = 8;
+const PROMPT_SCALE = 32;
 /** Target: prompt tokens processed ≤ this × the pinned ideal. */
 const TARGET_RATIO = 1.05;
 /** Target: no server processes more than this share of the prompt tokens. */
@@ -392,7 +393,7 @@ function toMarkdown(r: SessionsResult): string {
     '',
     `Trace \`${r.trace.name}\` (${r.trace.requests} turns of ${r.trace.sessions} conversations on one model, one hot conversation a third of the turns)`,
     `replayed live in real time (\`sidecar/replay/live.ts\`: a conversation's prompts open with a line of its own, turn k extends turn k−1;`,
-    `prompts shortened ${r.trace.promptScale}× for the tiny models' one-token-per-character vocabulary and 4,096-token slots).`,
+    `trace prompt sizes divided by ${r.trace.promptScale} so the longest fits the tiny models' 4,096-token slots at one token per character).`,
     `Two real llama-servers (same tiny model, ${PARALLEL} slots each, prompt cache and host-memory prompt cache at their defaults), fresh for every run.`,
     'Tokens are `llamacpp:prompt_tokens_total` from both servers\' /metrics, after − before: prompt tokens really processed (cache hits excluded).',
     '',

@@ -8,7 +8,7 @@ import type { ExternalProcessorHandlers } from './extproc/generated/envoy/servic
 import { Datastore, type Transition } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
-import { createScheduler } from './scheduler/index.ts';
+import { createSchedulerCore } from './scheduler/index.ts';
 import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -32,6 +32,8 @@ export interface SidecarOptions {
   probe?: boolean;
   /** Watch this policy file (and SIGHUP) and apply valid edits live. */
   policyFile?: string;
+  /** One log line per routed request (a write per request: for watching, not for load). */
+  logRequests?: boolean;
 }
 
 export interface Sidecar {
@@ -53,7 +55,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   // Before binding anything: refuse an admin API open to the network.
   const adminToken = resolveAdminToken(policy.sidecar, process.env);
   const store = new Datastore(policy);
-  const scheduler: SchedulerCore = createScheduler(policy, store);
+  const scheduler: SchedulerCore = createSchedulerCore(policy, store);
   const metrics = new Metrics(store, () => control.queued());
   const events = new FleetEvents();
   // Opt-in traffic recording (policy `record`): buffered in memory, written by a timer.
@@ -63,9 +65,14 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const control: RequestControl = new RequestControl(
     recording.wrap(scheduler),
     clock,
+    store,
     (o, model) => {
       metrics.admission(model, o);
-      if (o.type === 'dispatch') events.decided(o.record);
+      if (o.type === 'dispatch') {
+        events.decided(o.record);
+        const r = o.record;
+        if (opts.logRequests) log('request_routed', { model, backend: r.backend, reason: r.reason, queued_ms: Math.round(r.queuedMs), session: r.sessionKey });
+      }
       if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
     },
     (o) => prewarming?.handle(o),

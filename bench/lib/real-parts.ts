@@ -118,7 +118,7 @@ export async function startLlamaSwapBox(parts: RealParts, o: LlamaSwapBoxOptions
   for (const m of o.models) {
     const gguf = join(parts.ggufDir, `${m}.gguf`);
     if (!existsSync(gguf)) throw new Error(`missing ${gguf} (make it with ../shared/tools/make-tiny-gguf.py)`);
-    const server = `${parts.llamaServer} -m ${gguf} --alias ${m} --host 127.0.0.1 --port \${PORT} -c ${2048 * o.parallel} --parallel ${o.parallel} --metrics`;
+    const server = `${parts.llamaServer} -m ${gguf} --alias ${m} --host 127.0.0.1 --port \${PORT} -c ${4096 * o.parallel} --parallel ${o.parallel} --metrics`;
     models[m] = { cmd: `bash -c 'echo ${m} >> ${loadsFile}; sleep ${o.loadDelayS}; exec ${server}'`, proxy: 'http://127.0.0.1:${PORT}' };
   }
   const config = join(dir, 'config.yaml');

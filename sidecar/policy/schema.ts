@@ -69,6 +69,7 @@ export const SchedulerSpec = z.strictObject({
       warm: z.number().min(0).default(10),
       load: z.number().min(0).default(2),
       affinity: z.number().min(0).default(3),
+      spread: z.number().min(0).default(3).describe('New conversations go where the fewest live ones are homed (sessions spread).'),
       recency: z.number().min(0).default(0.5),
       memory: z.number().min(0).default(0.25),
     })

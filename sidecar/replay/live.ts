@@ -9,7 +9,7 @@
 // first bytes: a server's prompt cache helps exactly where a real chat's would.
 import { createHash } from 'node:crypto';
 import type { LoadCounts, RequestResult, RunResult } from './run-result.ts';
-import { dependenciesOf, outputTokensOf, type Trace, type TraceApi, type TraceRequest } from './trace.ts';
+import { dependencyIndex, outputTokensOf, release, type Trace, type TraceApi, type TraceRequest } from './trace.ts';
 
 export interface LiveOptions {
   /** e.g. http://127.0.0.1:18080 or http://host:40114/olla/proxy (a trailing /v1 is accepted). */
@@ -124,13 +124,7 @@ export async function replayLive(trace: Trace, opts: LiveOptions): Promise<RunRe
   const before = opts.loadCounter ? await opts.loadCounter() : undefined;
   const t0 = performance.now();
   const results = new Map<string, RequestResult>();
-  const waitingOn = new Map<string, number>();
-  const dependents = new Map<string, TraceRequest[]>();
-  for (const r of trace.requests) {
-    const deps = dependenciesOf(r);
-    waitingOn.set(r.id, deps.length);
-    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), r]);
-  }
+  const deps = dependencyIndex(trace.requests);
   let resolveAll!: () => void;
   const allDone = new Promise<void>((r) => (resolveAll = r));
   let finished = 0;
@@ -140,11 +134,7 @@ export async function replayLive(trace: Trace, opts: LiveOptions): Promise<RunRe
     const res: RequestResult = { id: r.id, model: r.model, arrivedAt, endedAt: arrivedAt };
     results.set(r.id, res);
     void send(r, opts, t0, res).then(() => {
-      for (const next of dependents.get(r.id) ?? []) {
-        const left = waitingOn.get(next.id)! - 1;
-        waitingOn.set(next.id, left);
-        if (left === 0) setTimeout(() => launch(next), next.gap_ms ?? 0);
-      }
+      for (const next of release(deps, r.id)) setTimeout(() => launch(next), next.gap_ms ?? 0);
       if (++finished === trace.requests.length) resolveAll();
     });
   };

@@ -9,7 +9,7 @@
 //    from time 0 (an oracle pre-loads), then takes its fastest service time;
 //  - makespan ≥ total service time / total slots of the fleet.
 import { requestServiceMs, type ServerModel } from './fleet-model.ts';
-import { dependenciesOf, type Trace, type TraceRequest } from './trace.ts';
+import { dependenciesOf, dependencyIndex, release, type Trace, type TraceRequest } from './trace.ts';
 
 export interface LowerBound {
   loads: number;
@@ -46,25 +46,9 @@ function totalSlots(fleet: readonly ServerModel[]): number {
 
 /** Requests in an order where every request comes after all it depends on. */
 function topological(trace: Trace): TraceRequest[] {
-  const left = new Map<string, number>();
-  const dependents = new Map<string, TraceRequest[]>();
-  const ready: TraceRequest[] = [];
-  for (const r of trace.requests) {
-    const deps = dependenciesOf(r);
-    left.set(r.id, deps.length);
-    if (deps.length === 0) ready.push(r);
-    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), r]);
-  }
-  const order: TraceRequest[] = [];
-  for (let i = 0; i < ready.length; i++) {
-    const r = ready[i]!;
-    order.push(r);
-    for (const n of dependents.get(r.id) ?? []) {
-      const k = left.get(n.id)! - 1;
-      left.set(n.id, k);
-      if (k === 0) ready.push(n);
-    }
-  }
+  const index = dependencyIndex(trace.requests);
+  const order = trace.requests.filter((r) => index.waitingOn.get(r.id) === 0);
+  for (let i = 0; i < order.length; i++) order.push(...release(index, order[i]!.id));
   return order;
 }
 

@@ -68,6 +68,39 @@ export function dependenciesOf(r: TraceRequest): readonly string[] {
   return typeof r.after === 'string' ? [r.after] : r.after;
 }
 
+export interface DependencyIndex {
+  /** Requests that wait for each id. */
+  dependents: Map<string, TraceRequest[]>;
+  /** How many requests each id still waits for (the caller counts down). */
+  waitingOn: Map<string, number>;
+}
+
+export function dependencyIndex(requests: readonly TraceRequest[]): DependencyIndex {
+  const dependents = new Map<string, TraceRequest[]>();
+  const waitingOn = new Map<string, number>();
+  for (const r of requests) {
+    const deps = dependenciesOf(r);
+    waitingOn.set(r.id, deps.length);
+    for (const d of deps) {
+      const list = dependents.get(d);
+      if (list) list.push(r);
+      else dependents.set(d, [r]);
+    }
+  }
+  return { dependents, waitingOn };
+}
+
+/** Count down the dependents of `id` (which just ended); returns those now free to start. */
+export function release(index: DependencyIndex, id: string): TraceRequest[] {
+  const free: TraceRequest[] = [];
+  for (const next of index.dependents.get(id) ?? []) {
+    const left = index.waitingOn.get(next.id)! - 1;
+    index.waitingOn.set(next.id, left);
+    if (left === 0) free.push(next);
+  }
+  return free;
+}
+
 export class TraceError extends Error {
   constructor(
     readonly source: string,

@@ -11,7 +11,7 @@ import { EventQueue } from './event-queue.ts';
 import { requestServiceMs, type ServerModel } from './fleet-model.ts';
 import type { LoadCounts, RequestResult, RunResult } from './run-result.ts';
 import { SchedulerPort, type PortOutcome } from './scheduler-port.ts';
-import { dependenciesOf, outputTokensOf, type Trace, type TraceRequest } from './trace.ts';
+import { dependencyIndex, outputTokensOf, release, type Trace, type TraceRequest } from './trace.ts';
 import { VirtualServer, type ServerEvent } from './virtual-server.ts';
 
 export class ReplayStuckError extends Error {}
@@ -39,20 +39,10 @@ export function replayVirtual(trace: Trace, policy: Policy, fleet: readonly Serv
 
   const byId = new Map(trace.requests.map((r) => [r.id, r]));
   const results = new Map<string, RequestResult>();
-  const waitingOn = new Map<string, number>();
-  const dependents = new Map<string, TraceRequest[]>();
-  for (const r of trace.requests) {
-    const deps = dependenciesOf(r);
-    waitingOn.set(r.id, deps.length);
-    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), r]);
-  }
+  const deps = dependencyIndex(trace.requests);
 
   const ended = (id: string, now: number): void => {
-    for (const next of dependents.get(id) ?? []) {
-      const left = waitingOn.get(next.id)! - 1;
-      waitingOn.set(next.id, left);
-      if (left === 0) events.at(now + (next.gap_ms ?? 0), (t) => arrive(next, t));
-    }
+    for (const next of release(deps, id)) events.at(now + (next.gap_ms ?? 0), (t) => arrive(next, t));
   };
 
   const arrive = (r: TraceRequest, now: number): void => {

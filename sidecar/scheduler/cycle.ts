@@ -2,11 +2,11 @@
 // is derived from them (residency, free slots, who holds which model), the
 // holds placed so far, and the cost estimates. The dispatch loop refreshes it
 // after every dispatch, since each one takes a slot and may start a load.
-import type { Datastore } from '../backends/datastore.ts';
 import type { ModelState } from '../backends/snapshot.ts';
 import { loadEstimateMs, residualMs, slotFreeTimes, WarmSlotForecast, type ServiceTimes } from './cost.ts';
 import type { BackendState, Cycle, Hold, ImposedWait, QueueEntry } from './framework.ts';
 import type { DemandTracker } from './demand.ts';
+import type { BackendStatePort } from './port.ts';
 import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
 import type { SessionTable } from './sessions.ts';
 import type { SchedulerSettings } from './settings.ts';
@@ -27,7 +27,7 @@ export interface RunningRequest {
 export interface CycleInputs {
   readonly now: number;
   readonly settings: SchedulerSettings;
-  readonly store: Datastore;
+  readonly store: Pick<BackendStatePort, 'views' | 'candidatesFor'>;
   /** Queued requests for `model` that may run on `backend` (unpinned or pinned there); live, it shrinks as the cycle dispatches. */
   readonly queuedFor: (model: string, backend: string) => number;
   readonly running: ReadonlyMap<string, RunningRequest>;

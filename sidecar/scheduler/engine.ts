@@ -5,7 +5,6 @@
 // do; it owns no timers. Its cost per call does not grow with the queue: the
 // queue is indexed (queue-index.ts) and the pass skips what cannot change
 // (pass.ts); only queueSnapshot() walks the whole queue.
-import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
 import { DEFAULT_LOAD_MS, loadEstimateMs, retryAfterSeconds, ServiceTimes } from './cost.ts';
 import { DispatchCycle, loadKey, type RunningRequest } from './cycle.ts';
@@ -14,8 +13,9 @@ import { settlePrewarms } from './prewarms.ts';
 import type { Hold, Placement } from './framework.ts';
 import { runPass, type PassHooks, type PassResult } from './pass.ts';
 import { QueueIndex, groupKey } from './queue-index.ts';
-import { STICKY_WINDOW } from './plugins/sticky-window.ts';
-import { believedState, residencyOf, stickyUntil } from './residency.ts';
+import { StagedViews } from './accounting.ts';
+import type { BackendStatePort } from './port.ts';
+import { believedState, residencyOf } from './residency.ts';
 import { Ring } from './ring.ts';
 import { SessionTable } from './sessions.ts';
 import { settingsFrom, type SchedulerSettings } from './settings.ts';
@@ -36,6 +36,7 @@ export const DEFAULT_DECISION_HISTORY = 512;
 const RANDOM_SEED = 0x5eed;
 
 type Reject = Extract<SchedulerOutcome, { type: 'reject' }>;
+type Release = Extract<SchedulerOutcome, { type: 'release' }>;
 
 export class QueueingScheduler implements SchedulerCore {
   private settings: SchedulerSettings;
@@ -61,12 +62,18 @@ export class QueueingScheduler implements SchedulerCore {
   private recheckAt: number | undefined;
   private seq = 0;
   private lastNow = 0;
+  /** The port's views plus this call's own accounting, until the edge applies it. */
+  private readonly staged: StagedViews;
+  /** What the cycle and the rules read: the port, with staged views. */
+  private readonly store: BackendStatePort;
 
   constructor(
     policy: Policy,
-    private readonly store: Datastore,
+    port: BackendStatePort,
     opts: SchedulerOptions = {},
   ) {
+    this.staged = new StagedViews(port);
+    this.store = { views: () => this.staged.views(), isKnownModel: (m) => port.isKnownModel(m), candidatesFor: (m) => port.candidatesFor(m) };
     this.settings = settingsFrom(policy);
     this.strategy = STRATEGIES[this.settings.strategy];
     this.sessions = new SessionTable(this.settings.sessionMaxEntries, this.settings.sessionTtlMs);
@@ -75,7 +82,33 @@ export class QueueingScheduler implements SchedulerCore {
   }
 
   submit(req: RequestInfo, now: number): SchedulerOutcome[] {
+    return this.call(now, () => this.admit(req, now));
+  }
+
+  cancel(id: string, now: number): SchedulerOutcome[] {
+    return this.call(now, () => this.end(id, now));
+  }
+
+  complete(id: string, now: number, info: CompletionInfo): SchedulerOutcome[] {
+    return this.call(now, () => this.end(id, now, info));
+  }
+
+  tick(now: number): SchedulerOutcome[] {
+    return this.call(now, () => this.dispatch(now));
+  }
+
+  /** One call from the edge: its accounting is staged until the edge applies the outcomes, which it does before the next call. */
+  private call(now: number, body: () => SchedulerOutcome[]): SchedulerOutcome[] {
     this.lastNow = now;
+    this.staged.reset();
+    try {
+      return body();
+    } finally {
+      this.staged.reset();
+    }
+  }
+
+  private admit(req: RequestInfo, now: number): SchedulerOutcome[] {
     if (this.queue.has(req.id) || this.running.has(req.id)) throw new Error(`request id ${req.id} is already scheduled`);
     if (!this.store.isKnownModel(req.model))
       return [{ type: 'reject', id: req.id, status: 404, code: 'model_not_found', message: `The model '${req.model}' is not served by any backend.` }];
@@ -97,8 +130,11 @@ export class QueueingScheduler implements SchedulerCore {
     return out;
   }
 
-  cancel(id: string, now: number): SchedulerOutcome[] {
-    this.lastNow = now;
+  /**
+   * The request is over (completed, with `info`) or its client left. Still
+   * queued: it never starts. Running: its slot is released exactly once.
+   */
+  private end(id: string, now: number, info?: CompletionInfo): SchedulerOutcome[] {
     if (this.queue.has(id)) {
       this.forget(id);
       return this.dispatch(now);
@@ -107,27 +143,12 @@ export class QueueingScheduler implements SchedulerCore {
     if (!r) return [];
     this.running.delete(id);
     this.demand.change(r.model, -1, now);
-    this.store.release(r.backend, r.model, now);
-    return this.dispatch(now);
-  }
-
-  complete(id: string, now: number, info: CompletionInfo): SchedulerOutcome[] {
-    this.lastNow = now;
-    const r = this.running.get(id);
-    // Completion of a request still queued: the edge gave up on it; never start it.
-    if (!r) return this.queue.has(id) ? this.cancel(id, now) : [];
-    this.running.delete(id);
-    this.demand.change(r.model, -1, now);
-    this.store.release(r.backend, r.model, now);
+    this.staged.release(r.backend, r.model, now);
     // The duration includes the load it waited for; learn the service time
     // alone. A load it started has usually been measured by now (datastore).
-    if (info.ok) this.services.observe(r.backend, r.model, info.durationMs - this.loadWaitOf(r));
-    return this.dispatch(now);
-  }
-
-  tick(now: number): SchedulerOutcome[] {
-    this.lastNow = now;
-    return this.dispatch(now);
+    if (info?.ok) this.services.observe(r.backend, r.model, info.durationMs - this.loadWaitOf(r));
+    const release: Release = { type: 'release', id, backend: r.backend, model: r.model };
+    return [release, ...this.dispatch(now)];
   }
 
   nextWakeAt(): number | undefined {
@@ -142,14 +163,13 @@ export class QueueingScheduler implements SchedulerCore {
     if (oldest) consider(oldest.enqueuedAt + this.settings.queueTimeoutMs);
     const fresh = this.strategy.agingBound ? this.queue.oldestFresh(now, this.settings.agingMs) : undefined;
     if (fresh) consider(fresh.enqueuedAt + this.settings.agingMs);
-    if (this.strategy.filters.some((f) => f.name === STICKY_WINDOW))
-      for (const view of this.store.views()) {
-        const residency = residencyOf(view);
-        for (const m of residency.held) {
-          const until = stickyUntil(view, residency, m, this.settings.unloadDelayMs(m), now);
-          if (until !== undefined) consider(until);
+    // Verdicts that change with time alone (a sticky window ending).
+    for (const f of this.strategy.filters)
+      if (f.nextChangeAt)
+        for (const view of this.store.views()) {
+          const at = f.nextChangeAt(view, this.settings, now);
+          if (at !== undefined) consider(at);
         }
-      }
     if (this.recheckAt !== undefined) consider(this.recheckAt);
     return next === Infinity ? undefined : next;
   }
@@ -277,7 +297,7 @@ export class QueueingScheduler implements SchedulerCore {
     const b = choice.option.backend;
     const startDelayMs = cycle.expectedStartMs(b, p.model);
     const evicts = choice.option.fit.kind === 'evict' ? choice.option.fit.victim : undefined;
-    this.store.acquire(b.name, p.model, now);
+    this.staged.acquire(b.name, p.model, now);
     this.demand.change(p.model, 1, now);
     // A request sent where its model was being pre-warmed uses that load: the pre-warm is done.
     this.prewarming.delete(loadKey(b.name, p.model));
@@ -353,7 +373,7 @@ export class QueueingScheduler implements SchedulerCore {
         .map((v) => v.name),
     );
     if (candidates.some((n) => able.has(n))) return undefined;
-    const probeMs = Math.max(1000, ...candidates.map((n) => this.store.spec(n)?.probe.interval_ms ?? 0));
+    const probeMs = Math.max(1000, ...candidates.map((n) => this.settings.probeIntervalMs(n) ?? 0));
     const message =
       req.pinnedBackend !== undefined
         ? `The backend '${req.pinnedBackend}' holding this conversation cannot serve '${req.model}' right now.`

@@ -131,19 +131,25 @@ export const ADMIT: Verdict = { ok: true };
 export const refuse = (reason: string): Verdict => ({ ok: false, reason });
 
 export interface Filter {
+  /** Its name in the registry (registry.ts). */
   readonly name: string;
   check(p: Placement, b: BackendState, cycle: Cycle): Verdict;
+  /**
+   * When this filter's verdict on the backend may next change with time
+   * alone (nothing else happening), if it may: the engine wakes then.
+   */
+  nextChangeAt?(view: BackendView, settings: SchedulerSettings, now: number): number | undefined;
 }
 
 export interface Scorer {
-  readonly name: string;
-  /** Which policy weight multiplies this scorer's score. */
-  readonly weight: keyof ScorerWeights;
+  /** Its name in the registry, which is also its key in the policy's `scheduler.weights`. */
+  readonly name: keyof ScorerWeights;
   /** A score in [0,1] per option (keyed by backend name). */
   score(p: Placement, options: readonly Option[], cycle: Cycle): ReadonlyMap<string, number>;
 }
 
 export interface Picker {
+  readonly name: string;
   pick(p: Placement, options: readonly Option[], totals: ReadonlyMap<string, number>): Option;
 }
 
@@ -178,7 +184,7 @@ export function evaluate(filters: readonly Filter[], p: Placement, cycle: Cycle)
 export function weigh(scorers: readonly Scorer[], weights: ScorerWeights, p: Placement, options: readonly Option[], cycle: Cycle): Map<string, number> {
   const totals = new Map<string, number>(options.map((o) => [o.backend.name, 0]));
   for (const s of scorers) {
-    const w = weights[s.weight];
+    const w = weights[s.name];
     if (w === 0) continue;
     const scores = s.score(p, options, cycle);
     for (const o of options) {

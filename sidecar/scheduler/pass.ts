@@ -51,6 +51,29 @@ interface Candidate {
   readonly key: RankKey;
 }
 
+const REST = { starving: false, diversity: false, waivesStickyWindows: false } as const;
+
+/**
+ * Could a dispatch of `model` on `backend` have given a waiting request of
+ * another lane (no flags) a backend? Only there, or where that request's model
+ * would unload `model`: elsewhere the dispatch changed nothing the filters of
+ * another model read (slots, residency, loads and demand of other models). A
+ * request of the dispatched model's own lanes is always looked at again, as
+ * are starving ones (their holds follow loads). Filters only, so it errs
+ * towards looking again.
+ */
+function mayNowAdmit(strategy: Strategy, cycle: DispatchCycle, p: Placement, backend: string, model: string): boolean {
+  if (p.model === model) return true;
+  for (const b of cycle.backends()) {
+    if (b.name !== backend) {
+      const fit = b.fitOf(p.model);
+      if (fit.kind !== 'evict' || fit.victim !== model) continue;
+    }
+    if (strategy.filters.every((f) => f.check(p, b, cycle).ok)) return true;
+  }
+  return false;
+}
+
 export function runPass(index: QueueIndex, strategy: Strategy, cycle: DispatchCycle, ctx: OrderContext, hooks: PassHooks): PassResult {
   const order = strategy.order;
   const div = order.diversity(ctx.settings);
@@ -111,13 +134,18 @@ export function runPass(index: QueueIndex, strategy: Strategy, cycle: DispatchCy
       const following = nextIn(lane, node);
       hooks.dispatch(p, choice);
       push(lane, following);
+      const stillClosed: Lane[] = [];
       for (const l of closed) {
         let n = nextIn(l, l.last!);
+        if (n && l.kind === 'rest' && !mayNowAdmit(strategy, cycle, placementOf(n.entry, ctx, keyOf(l, n), REST, rank), choice.option.backend.name, p.model)) {
+          stillClosed.push(l);
+          continue;
+        }
         while (n && ranksBefore(keyOf(l, n), n.entry.seq, c.key, node.entry.seq)) n = nextIn(l, n);
         l.last = undefined;
         push(l, n);
       }
-      closed = [];
+      closed = stillClosed;
       continue;
     }
     hooks.wait(p, choice);

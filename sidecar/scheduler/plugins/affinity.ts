@@ -16,7 +16,6 @@ export function underLoadBound(home: Option, options: readonly Option[]): boolea
 
 export const affinityScorer: Scorer = {
   name: 'affinity',
-  weight: 'affinity',
   score: (p, options, cycle) => {
     const out = new Map<string, number>();
     const key = p.entry.req.sessionKey;

@@ -8,7 +8,6 @@ import type { Scorer } from '../framework.ts';
 
 export const recencyScorer: Scorer = {
   name: 'recency',
-  weight: 'recency',
   score: (p, options) => {
     const used = options.filter((o) => o.state !== 'warm').map((o) => [o.backend.name, o.backend.view.models.get(p.model)?.lastUsedAt] as const);
     const times = used.flatMap(([, t]) => (t === undefined ? [] : [t]));

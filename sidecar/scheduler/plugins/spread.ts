@@ -3,13 +3,12 @@
 // homed, so their prompt caches do not thrash one server while others idle
 // (issue 13: twelve sequential sessions all followed the most recent one).
 // Scores 1 − homed / most homed among the options; ties then go by the
-// rendezvous hash of the session key (max-score picker). Weighted by the
-// affinity weight: it is the other half of the same decision.
+// rendezvous hash of the session key (max-score picker). Weight:
+// `scheduler.weights.spread`, by default the same as affinity's.
 import type { Scorer } from '../framework.ts';
 
 export const spreadScorer: Scorer = {
   name: 'spread',
-  weight: 'affinity',
   score: (p, options, cycle) => {
     const out = new Map<string, number>();
     const key = p.entry.req.sessionKey;

@@ -4,7 +4,7 @@ import { Datastore } from '../../backends/datastore.ts';
 import type { ModelState } from '../../backends/snapshot.ts';
 import { Policy, type BackendKind, type PolicyInput } from '../../policy/schema.ts';
 import { createScheduler, type SchedulerOptions } from '../index.ts';
-import type { RequestInfo, SchedulerCore, SchedulerOutcome } from '../types.ts';
+import type { EdgeOutcome, RequestInfo, SchedulerCore, SchedulerOutcome } from '../types.ts';
 
 export interface BackendInput {
   name: string;
@@ -25,7 +25,7 @@ export function policyWith(backends: BackendInput[], rest: Omit<PolicyInput, 'ba
 export interface Setup {
   policy: Policy;
   store: Datastore;
-  sched: SchedulerCore;
+  sched: SchedulerCore<EdgeOutcome>;
 }
 
 export function setup(backends: BackendInput[], rest: Omit<PolicyInput, 'backends'> = {}, opts?: SchedulerOptions): Setup {
