@@ -385,7 +385,7 @@ function gitCommit(): string {
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
-function toMarkdown(r: SessionsResult): string {
+export function toMarkdown(r: SessionsResult): string {
   const out = [
     '# Sessions on real servers: trace (b), skewed chat',
     '',
@@ -393,9 +393,10 @@ function toMarkdown(r: SessionsResult): string {
     '',
     `Trace \`${r.trace.name}\` (${r.trace.requests} turns of ${r.trace.sessions} conversations on one model, one hot conversation a third of the turns)`,
     `replayed live in real time (\`sidecar/replay/live.ts\`: a conversation's prompts open with a line of its own, turn k extends turn k−1;`,
-    `trace prompt sizes divided by ${r.trace.promptScale} so the longest fits the tiny models' 4,096-token slots at one token per character).`,
+    `trace prompt sizes divided by ${r.trace.promptScale}, at four characters each, so a turn of N trace tokens is about N/${r.trace.promptScale / 4} tokens on the tiny models' one-token-per-character vocabulary and the longest fits their 4,096-token slots).`,
     `Two real llama-servers (same tiny model, ${PARALLEL} slots each, prompt cache and host-memory prompt cache at their defaults), fresh for every run.`,
     'Tokens are `llamacpp:prompt_tokens_total` from both servers\' /metrics, after − before: prompt tokens really processed (cache hits excluded).',
+    'warmroute runs as `warmroute up` (real Envoy + sidecar) with the named strategy; Olla with its default balancer (least-connections; its sticky-session option is not configured).',
     '',
   ];
   if (r.skipped.length) out.push(...r.skipped.map((x) => `Skipped: ${x}`), '');
@@ -424,6 +425,13 @@ function toMarkdown(r: SessionsResult): string {
         `| ${run.target} | ${run.repeat} | ${rep.requests - rep.failed} | ${rep.failed} | ${run.promptTokensTotal} (${Object.values(run.promptTokens).join(' + ')}) | ${run.ratioToIdeal.toFixed(3)} | ${pinned ? (run.promptTokensTotal / pinned.promptTokensTotal).toFixed(3) : '–'} | ${pct(run.maxShare)} | ${run.sessionsMoved ?? '–'} | ${run.serverSwitches ?? '–'} (${run.hotSwitches ?? '–'}) | ${run.overlappingTurns} | ${(rep.makespanMs / 1000).toFixed(1)} | ${meets ? 'yes' : 'no'} |`,
       );
     }
+    out.push(
+      '',
+      'Reading: "turns overlapping their predecessor" were sent while the same conversation\'s previous turn was still running',
+      '(the trace is open loop); such a turn cannot reuse that turn\'s cache on any placement, so even pinning by hand stays above',
+      'the ideal. "Server switches" count turns that ran on another server than their conversation\'s previous turn; each re-reads',
+      'the conversation\'s whole prompt there (unless that server still holds an older state of it).',
+    );
     const failed = r.runs.filter((x) => x.report.failed);
     if (failed.length) out.push('', 'Failures by code:', '', ...failed.map((x) => `- ${x.target} run ${x.repeat}: ${JSON.stringify(x.report.failures)}`));
   }
