@@ -5,7 +5,7 @@
 // finished (completed or cancelled) exactly once.
 import type { Clock } from './clock.ts';
 import { applyAccounting, type AccountingSink } from '../scheduler/accounting.ts';
-import type { CompletionInfo, Decision, RequestInfo, Scheduler, SchedulerOutcome } from '../scheduler/types.ts';
+import type { CompletionInfo, Decision, PrewarmOutcome, RequestInfo, Scheduler, SchedulerOutcome } from '../scheduler/types.ts';
 
 export type Admission = Decision;
 
@@ -27,6 +27,8 @@ export class RequestControl {
     /** Where the scheduler's accounting is applied: the datastore it reads. */
     private readonly accounting: AccountingSink,
     private readonly onDecision: (o: Admission, model: string) => void = () => {},
+    /** Pre-warm starts and cancels, for the edge to perform off the request path (sidecar/prewarm/). */
+    private readonly onPrewarm: (o: PrewarmOutcome) => void = () => {},
   ) {}
 
   /** Swap the scheduler (policy reload). The caller migrates state; this only redirects calls. */
@@ -86,6 +88,10 @@ export class RequestControl {
     applyAccounting(outcomes, this.accounting, this.clock.now());
     for (const o of outcomes) {
       if (o.type === 'release') continue;
+      if (o.type === 'prewarm') {
+        this.onPrewarm(o);
+        continue;
+      }
       const p = this.waiting.get(o.id);
       if (!p) {
         // A dispatch for a request whose client already left: hand the slot straight back.

@@ -4,7 +4,8 @@
 // after every dispatch, since each one takes a slot and may start a load.
 import type { ModelState } from '../backends/snapshot.ts';
 import { loadEstimateMs, residualMs, slotFreeTimes, WarmSlotForecast, type ServiceTimes } from './cost.ts';
-import type { BackendState, Cycle, Hold } from './framework.ts';
+import type { BackendState, Cycle, Hold, ImposedWait, QueueEntry } from './framework.ts';
+import type { DemandTracker } from './demand.ts';
 import type { BackendStatePort } from './port.ts';
 import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
 import type { SessionTable } from './sessions.ts';
@@ -31,6 +32,10 @@ export interface CycleInputs {
   readonly queuedFor: (model: string, backend: string) => number;
   readonly running: ReadonlyMap<string, RunningRequest>;
   readonly services: ServiceTimes;
+  /** Concurrent demand per model (running requests, time-averaged). */
+  readonly demand: DemandTracker;
+  /** The waiting requests by group (model, pin), each oldest first; live. */
+  readonly queuedGroups: () => Iterable<QueuedGroup>;
   readonly sessions: SessionTable;
   /** When we sent the request that started a load, by `backend\0model`. */
   readonly loadStarts: ReadonlyMap<string, number>;
@@ -39,6 +44,16 @@ export interface CycleInputs {
   readonly random: () => number;
   readonly turns: Map<string, number>;
 }
+
+/** A group of waiting requests with the same model and pin, oldest first. */
+export interface QueuedGroup {
+  readonly model: string;
+  readonly pinnedBackend: string | undefined;
+  entries(): Iterable<QueueEntry>;
+}
+
+/** imposedWait reads at most this many of the longest-waiting requests per group: beyond that the sum only grows faster, and the cost stays bounded. */
+export const IMPOSED_WAIT_PER_GROUP = 64;
 
 export const loadKey = (backend: string, model: string) => `${backend}\u0000${model}`;
 
@@ -88,6 +103,8 @@ export class DispatchCycle implements Cycle {
   /** Per-refresh memos: both are asked once per backend and request otherwise, O(backends) each. */
   private readonly loadEstimates = new Map<string, number>();
   private readonly loading = new Map<string, readonly string[]>();
+  /** imposedWait by backend, victim and since, until the next refresh (a dispatch shrinks the queue). */
+  private readonly imposed = new Map<string, ImposedWait>();
   /** Slots taken from warm-slot forecasts this cycle: the dispatch pass watches it (pass.ts). */
   forecastTakes = 0;
   /** This sidecar's running requests by backend, built when a forecast first needs it after a refresh. */
@@ -107,6 +124,7 @@ export class DispatchCycle implements Cycle {
     this.represented.clear();
     this.loadEstimates.clear();
     this.loading.clear();
+    this.imposed.clear();
   }
 
   addHold(hold: Hold): void {
@@ -166,6 +184,35 @@ export class DispatchCycle implements Cycle {
 
   holdOn(backend: string): Hold | undefined {
     return this.holds.get(backend);
+  }
+
+  demandOf(model: string): number {
+    return this.inputs.demand.of(model, this.now);
+  }
+
+  imposedWait(backend: string, victim: string, since: number): ImposedWait {
+    const key = `${backend}\u0000${victim}\u0000${since}`;
+    let found = this.imposed.get(key);
+    if (found === undefined) {
+      let totalMs = 0;
+      let waiters = 0;
+      for (const g of this.inputs.queuedGroups()) {
+        const pin = g.pinnedBackend;
+        if (g.model === victim || (pin !== undefined && pin !== backend) || !this.isCandidate(backend, g.model)) continue;
+        let n = 0;
+        for (const e of g.entries()) {
+          if (n++ >= IMPOSED_WAIT_PER_GROUP) break;
+          totalMs += Math.max(0, this.now - Math.max(e.enqueuedAt, since));
+          waiters++;
+        }
+      }
+      this.imposed.set(key, (found = { totalMs, waiters }));
+    }
+    return found;
+  }
+
+  sessionsHomedOn(backend: string): number {
+    return this.inputs.sessions.homedOn(backend, this.now);
   }
 
   drainedFor(backend: string): string | undefined {

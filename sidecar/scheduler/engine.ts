@@ -8,6 +8,8 @@
 import type { Policy } from '../policy/schema.ts';
 import { DEFAULT_LOAD_MS, loadEstimateMs, retryAfterSeconds, ServiceTimes } from './cost.ts';
 import { DispatchCycle, loadKey, type RunningRequest } from './cycle.ts';
+import { DemandTracker } from './demand.ts';
+import { settlePrewarms } from './prewarms.ts';
 import type { Hold, Placement } from './framework.ts';
 import { runPass, type PassHooks, type PassResult } from './pass.ts';
 import { QueueIndex, groupKey } from './queue-index.ts';
@@ -19,7 +21,7 @@ import { SessionTable } from './sessions.ts';
 import { settingsFrom, type SchedulerSettings } from './settings.ts';
 import { STRATEGIES, type Choice, type Strategy } from './strategies/index.ts';
 import { rankQueue, type OrderContext } from './strategies/ordering.ts';
-import type { CompletionInfo, DecisionRecord, QueueSnapshotEntry, RequestInfo, SchedulerCore, SchedulerOutcome } from './types.ts';
+import type { CompletionInfo, DecisionRecord, PrewarmOutcome, QueueSnapshotEntry, RequestInfo, SchedulerCore, SchedulerOutcome } from './types.ts';
 import { seededRandom } from '../util/seeded-random.ts';
 
 export interface SchedulerOptions {
@@ -43,9 +45,12 @@ export class QueueingScheduler implements SchedulerCore {
   protected readonly queue = new QueueIndex();
   private readonly running = new Map<string, RunningRequest>();
   private readonly services = new ServiceTimes();
+  private readonly demand = new DemandTracker();
   private readonly sessions: SessionTable;
   private readonly decisions: Ring<DecisionRecord>;
   private readonly loadStarts = new Map<string, number>();
+  /** Pre-warms started and not yet settled, by backend and model. */
+  private readonly prewarming = new Map<string, PrewarmOutcome>();
   private readonly turns = new Map<string, number>();
   private readonly random: () => number;
   /** Holds of the last cycle, by backend. */
@@ -137,6 +142,7 @@ export class QueueingScheduler implements SchedulerCore {
     const r = this.running.get(id);
     if (!r) return [];
     this.running.delete(id);
+    this.demand.change(r.model, -1, now);
     this.staged.release(r.backend, r.model, now);
     // The duration includes the load it waited for; learn the service time
     // alone. A load it started has usually been measured by now (datastore).
@@ -219,10 +225,15 @@ export class QueueingScheduler implements SchedulerCore {
       this.holds = new Map();
       this.waitReasons = new Map();
       this.lastPass = { groupReasons: new Map() };
+      if (this.prewarming.size > 0) out.push(...settlePrewarms(this.prewarming, this.newCycle(now), now));
       return out;
     }
     const cycle = this.newCycle(now);
+    out.push(...settlePrewarms(this.prewarming, cycle, now));
+    // A backend loading a model ahead keeps other models off it until the load is done.
+    for (const w of this.prewarming.values()) cycle.addHold({ backend: w.backend, model: w.model, requestId: `prewarm:${w.model}`, rank: -1, why: 'prewarm' });
     const reasons = new Map<string, string>();
+    const waiting: Placement[] = [];
     this.lastPass = this.pass(cycle, {
       dispatch: (p, choice) => {
         out.push(this.start(p, choice, cycle, now));
@@ -230,12 +241,31 @@ export class QueueingScheduler implements SchedulerCore {
       },
       wait: (p, choice) => {
         reasons.set(p.entry.req.id, choice.why);
+        waiting.push(p);
         if (choice.hold) cycle.addHold({ backend: choice.hold.backend, model: p.model, requestId: p.entry.req.id, rank: p.rank, why: choice.hold.why });
         if (choice.recheckAt !== undefined) this.recheckAt = Math.min(this.recheckAt ?? Infinity, choice.recheckAt);
       },
     });
+    out.push(...this.startPrewarms(waiting, cycle, reasons, now));
     this.holds = cycle.holds;
     this.waitReasons = reasons;
+    return out;
+  }
+
+  /** Loads the strategy starts ahead for requests still waiting (pre-warm, hedged cold start). */
+  private startPrewarms(waiting: readonly Placement[], cycle: DispatchCycle, reasons: Map<string, string>, now: number): PrewarmOutcome[] {
+    if (!this.strategy.planPrewarms || waiting.length === 0) return [];
+    const active = [...this.prewarming.values()];
+    const plans = this.strategy.planPrewarms(waiting, cycle, { busyBackends: new Set(active.map((w) => w.backend)), models: new Set(active.map((w) => w.model)) });
+    const out: PrewarmOutcome[] = [];
+    for (const plan of plans) {
+      const b = cycle.backend(plan.backend)!;
+      const o: PrewarmOutcome = { type: 'prewarm', action: 'start', ...plan, backendModelId: b.view.models.get(plan.model)?.backendId ?? plan.model, at: now };
+      this.prewarming.set(loadKey(plan.backend, plan.model), o);
+      cycle.addHold({ backend: plan.backend, model: plan.model, requestId: `prewarm:${plan.model}`, rank: -1, why: 'prewarm' });
+      for (const p of waiting) if (p.model === plan.model) reasons.set(p.entry.req.id, `${reasons.get(p.entry.req.id) ?? 'waiting'}; pre-warming ${plan.model} on ${plan.backend}`);
+      out.push(o);
+    }
     return out;
   }
 
@@ -268,6 +298,9 @@ export class QueueingScheduler implements SchedulerCore {
     const startDelayMs = cycle.expectedStartMs(b, p.model);
     const evicts = choice.option.fit.kind === 'evict' ? choice.option.fit.victim : undefined;
     this.staged.acquire(b.name, p.model, now);
+    this.demand.change(p.model, 1, now);
+    // A request sent where its model was being pre-warmed uses that load: the pre-warm is done.
+    this.prewarming.delete(loadKey(b.name, p.model));
     if (choice.option.state === 'cold') this.loadStarts.set(loadKey(b.name, p.model), now);
     this.running.set(req.id, { id: req.id, backend: b.name, model: p.model, dispatchedAt: now, startDelayMs, startedLoad: choice.option.state === 'cold' });
     this.forget(req.id);
@@ -323,7 +356,8 @@ export class QueueingScheduler implements SchedulerCore {
 
   /**
    * No healthy backend may serve the request: none is up, or those that are
-   * neither hold the model nor load models on demand. Refused at once rather
+   * neither hold the model nor load models on demand (nor can be asked to
+   * load it through a pre-warm). Refused at once rather
    * than queued: the wait would most likely end in a timeout, and the client
    * learns it now. Requests already queued when backends go down keep waiting
    * (bounded by the queue timeout), since the backends were up when they were
@@ -335,7 +369,7 @@ export class QueueingScheduler implements SchedulerCore {
     const able = new Set(
       this.store
         .views()
-        .filter((v) => v.healthy && (v.loadsOnDemand || believedState(v, residencyOf(v), req.model) !== 'cold'))
+        .filter((v) => v.healthy && (v.loadsOnDemand || this.prewarms(v.name) || believedState(v, residencyOf(v), req.model) !== 'cold'))
         .map((v) => v.name),
     );
     if (candidates.some((n) => able.has(n))) return undefined;
@@ -345,6 +379,11 @@ export class QueueingScheduler implements SchedulerCore {
         ? `The backend '${req.pinnedBackend}' holding this conversation cannot serve '${req.model}' right now.`
         : `No healthy backend can serve '${req.model}' right now.`;
     return { type: 'reject', id: req.id, status: 503, code: 'no_healthy_backend', message, retryAfterS: retryAfterSeconds(probeMs) };
+  }
+
+  /** The strategy pre-warms and this backend's server has a load call: it can serve a model it does not hold yet. */
+  private prewarms(backend: string): boolean {
+    return this.strategy.planPrewarms !== undefined && this.settings.canPrewarm(backend);
   }
 
   /** Retry-After for a full queue: the time to serve everything waiting, in rounds over all healthy slots. */
@@ -373,6 +412,8 @@ export class QueueingScheduler implements SchedulerCore {
       queuedFor: (model, backend) => this.queue.countFor(model, backend),
       running: this.running,
       services: this.services,
+      demand: this.demand,
+      queuedGroups: () => [...this.queue.groups()].map((g) => ({ model: g.model, pinnedBackend: g.pinnedBackend, entries: () => g.list.values() })),
       sessions: this.sessions,
       loadStarts: this.loadStarts,
       previousHolds: this.holds,

@@ -49,13 +49,20 @@ export interface Placement {
   readonly waivesStickyWindows: boolean;
 }
 
+/** Waiting imposed on queued requests by a model kept on a backend (Cycle.imposedWait). */
+export interface ImposedWait {
+  readonly totalMs: number;
+  readonly waiters: number;
+}
+
 /** A backend kept free of other models for one waiting request. */
 export interface Hold {
   readonly backend: string;
   readonly model: string;
   readonly requestId: string;
   readonly rank: number;
-  readonly why: 'drain' | 'starving';
+  /** drain: for a cold model's first request; starving: past the aging bound; prewarm: a load started ahead is under way. */
+  readonly why: 'drain' | 'starving' | 'prewarm';
 }
 
 /** An admissible backend for a request. */
@@ -90,9 +97,19 @@ export interface Cycle {
   /** Queued requests for the model that are not pinned to another backend than `backend`. */
   queuedDemand(model: string, backend: string): number;
   holdOn(backend: string): Hold | undefined;
+  /** Concurrent demand of a model: its requests running at once, time-averaged (demand.ts). */
+  demandOf(model: string): number;
+  /**
+   * Waiting that keeping `victim` on `backend` imposes: the summed time since
+   * `since` (or since they arrived, if later) of queued requests for other
+   * models that backend could serve.
+   */
+  imposedWait(backend: string, victim: string, since: number): ImposedWait;
   /** The model a backend was being drained for at the previous dispatch. */
   drainedFor(backend: string): string | undefined;
   sessionBackend(sessionKey: string): string | undefined;
+  /** Live conversations whose home is this backend. */
+  sessionsHomedOn(backend: string): number;
   /** Learned (or assumed) time to load `model` on `backend`. */
   loadEstimateMs(backend: BackendState, model: string): number;
   /** Expected ms until a request for `model` could start on `backend`, given a free slot there. */

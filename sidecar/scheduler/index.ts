@@ -5,19 +5,19 @@
 //    sidecar's request control does (control/request-control.ts).
 //  - createScheduler: the core plus that application, on a store that is
 //    both the port and the accounting sink (the datastore): for simulations,
-//    virtual-time replay and tests. Returns decisions only.
+//    virtual-time replay and tests. Returns decisions and pre-warms.
 import type { Policy } from '../policy/schema.ts';
 import type { AccountingSink } from './accounting.ts';
 import { QueueingScheduler, type SchedulerOptions } from './engine.ts';
 import type { BackendStatePort } from './port.ts';
 import { SelfAccountingScheduler } from './self-accounting.ts';
-import type { Decision, SchedulerCore } from './types.ts';
+import type { EdgeOutcome, SchedulerCore } from './types.ts';
 
 export function createSchedulerCore(policy: Policy, port: BackendStatePort, opts?: SchedulerOptions): SchedulerCore {
   return new QueueingScheduler(policy, port, opts);
 }
 
-export function createScheduler(policy: Policy, store: BackendStatePort & AccountingSink, opts?: SchedulerOptions): SchedulerCore<Decision> {
+export function createScheduler(policy: Policy, store: BackendStatePort & AccountingSink, opts?: SchedulerOptions): SchedulerCore<EdgeOutcome> {
   return new SelfAccountingScheduler(createSchedulerCore(policy, store, opts), store);
 }
 
@@ -31,6 +31,8 @@ export type {
   CompletionInfo,
   Decision,
   DecisionReason,
+  EdgeOutcome,
+  PrewarmOutcome,
   DecisionRecord,
   QueueSnapshotEntry,
   RequestInfo,

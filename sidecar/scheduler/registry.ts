@@ -4,6 +4,7 @@
 // wait reasons name filters the same way. A new plugin is registered here.
 import type { Filter, Picker, Scorer } from './framework.ts';
 import { affinityScorer } from './plugins/affinity.ts';
+import { breakEvenFilter } from './plugins/break-even.ts';
 import { freeSlotFilter } from './plugins/free-slot.ts';
 import { healthyFilter } from './plugins/healthy.ts';
 import { holdsFilter } from './plugins/holds.ts';
@@ -16,6 +17,7 @@ import { pinnedFilter } from './plugins/pinned.ts';
 import { recencyScorer } from './plugins/recency.ts';
 import { servesModelFilter } from './plugins/serves-model.ts';
 import { singleLoadFilter } from './plugins/single-load.ts';
+import { spreadScorer } from './plugins/spread.ts';
 import { stickyWindowFilter } from './plugins/sticky-window.ts';
 import { warmthScorer } from './plugins/warmth.ts';
 
@@ -36,10 +38,11 @@ export const FILTERS: ReadonlyMap<string, Filter> = byName([
   freeSlotFilter,
   modelCapacityFilter,
   stickyWindowFilter,
+  breakEvenFilter,
   holdsFilter,
   singleLoadFilter,
 ]);
 
-export const SCORERS: ReadonlyMap<string, Scorer> = byName([warmthScorer, loadScorer, affinityScorer, recencyScorer, memoryScorer]);
+export const SCORERS: ReadonlyMap<string, Scorer> = byName([warmthScorer, loadScorer, affinityScorer, spreadScorer, recencyScorer, memoryScorer]);
 
 export const PICKERS: ReadonlyMap<string, Picker> = byName([maxScorePicker]);

@@ -3,28 +3,28 @@
 // The sidecar does not use it: its request control applies the outcomes.
 import { applyAccounting, type AccountingSink } from './accounting.ts';
 import type { BackendStatePort } from './port.ts';
-import type { CompletionInfo, Decision, DecisionRecord, QueueSnapshotEntry, RequestInfo, SchedulerCore, SchedulerOutcome } from './types.ts';
+import type { CompletionInfo, DecisionRecord, EdgeOutcome, QueueSnapshotEntry, RequestInfo, SchedulerCore, SchedulerOutcome } from './types.ts';
 import type { Policy } from '../policy/schema.ts';
 
-export class SelfAccountingScheduler implements SchedulerCore<Decision> {
+export class SelfAccountingScheduler implements SchedulerCore<EdgeOutcome> {
   constructor(
     private readonly core: SchedulerCore,
     private readonly store: BackendStatePort & AccountingSink,
   ) {}
 
-  submit(req: RequestInfo, now: number): Decision[] {
+  submit(req: RequestInfo, now: number): EdgeOutcome[] {
     return this.applied(this.core.submit(req, now), now);
   }
 
-  cancel(id: string, now: number): Decision[] {
+  cancel(id: string, now: number): EdgeOutcome[] {
     return this.applied(this.core.cancel(id, now), now);
   }
 
-  complete(id: string, now: number, info: CompletionInfo): Decision[] {
+  complete(id: string, now: number, info: CompletionInfo): EdgeOutcome[] {
     return this.applied(this.core.complete(id, now, info), now);
   }
 
-  tick(now: number): Decision[] {
+  tick(now: number): EdgeOutcome[] {
     return this.applied(this.core.tick(now), now);
   }
 
@@ -56,8 +56,8 @@ export class SelfAccountingScheduler implements SchedulerCore<Decision> {
     return this.core.trackedSessions();
   }
 
-  private applied(outcomes: SchedulerOutcome[], now: number): Decision[] {
+  private applied(outcomes: SchedulerOutcome[], now: number): EdgeOutcome[] {
     applyAccounting(outcomes, this.store, now);
-    return outcomes.filter((o): o is Decision => o.type !== 'release');
+    return outcomes.filter((o): o is EdgeOutcome => o.type !== 'release');
   }
 }

@@ -81,18 +81,40 @@ export interface DecisionRecord {
 }
 
 /**
+ * Load a model ahead of a request through the server's own load API (start),
+ * or stop a pre-warm whose demand went away (cancel). Not tied to a request:
+ * the edge performs it asynchronously, off the ext_proc path (sidecar/prewarm/).
+ */
+export interface PrewarmOutcome {
+  type: 'prewarm';
+  action: 'start' | 'cancel';
+  backend: string;
+  model: string;
+  /** The id the backend uses for the model. */
+  backendModelId: string;
+  why: string;
+  /** Learned (or assumed) load time there. */
+  expectedLoadMs: number;
+  at: number;
+}
+
+/**
  * What the edge must do after a call. A dispatch also takes a slot: the edge
  * acquires it (record.backend, record.model) in its store; a release gives one
  * back. The edge applies every outcome of a call before calling again
- * (accounting.ts).
+ * (accounting.ts). A pre-warm is performed by the edge off the request path.
  */
 export type SchedulerOutcome =
   | { type: 'dispatch'; id: string; record: DecisionRecord }
   | { type: 'reject'; id: string; status: 404 | 429 | 503; code: string; message: string; retryAfterS?: number }
-  | { type: 'release'; id: string; backend: string; model: string };
+  | { type: 'release'; id: string; backend: string; model: string }
+  | PrewarmOutcome;
 
 /** The outcomes a client waits for: where its request goes, or why not. */
 export type Decision = Extract<SchedulerOutcome, { type: 'dispatch' | 'reject' }>;
+
+/** What a scheduler that applies its own accounting returns: decisions and pre-warms (self-accounting.ts). */
+export type EdgeOutcome = Decision | PrewarmOutcome;
 
 export interface CompletionInfo {
   ok: boolean;

@@ -4,6 +4,7 @@
 // cancellation and accounting are shared and live in the dispatch loop.
 import type { Strategy as StrategyName } from '../../policy/schema.ts';
 import type { Cycle, Evaluation, Filter, Option, Placement } from '../framework.ts';
+import type { PrewarmPlan, PrewarmState } from '../plugins/prewarm.ts';
 import type { DecisionReason } from '../types.ts';
 import type { QueueOrder } from './ordering.ts';
 
@@ -44,4 +45,6 @@ export interface Strategy {
    * wait too, until something is dispatched.
    */
   choose(p: Placement, ev: Evaluation, cycle: Cycle): Choice;
+  /** Loads to start ahead for the requests still waiting after a cycle (pre-warm, hedged cold start); none if absent. */
+  planPrewarms?(waiting: readonly Placement[], cycle: Cycle, state: PrewarmState): PrewarmPlan[];
 }
