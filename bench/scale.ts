@@ -118,8 +118,9 @@ export function measureCell(queue: number, backends: number, rounds: number): Ce
     if (id !== undefined) timed('complete', () => take(sched.complete(id, now, { ok: true, durationMs: 5_000 })));
     let last = '';
     timed('submit', () => (last = submit()));
-    // A freed slot may stay free (the strategy waits for a better one): keep the queue at its length, untimed.
+    // Keep the queue at its length, untimed: a freed slot may stay free (the strategy waits for a better one), or an event may dispatch several.
     if (sched.queueLength() > queue) take(sched.cancel(last, now));
+    while (sched.queueLength() < queue) submit();
   }
   const us = Object.fromEntries(EVENTS.map((k) => [k, { p50: round(quantile(samples[k], 0.5), 1), p90: round(quantile(samples[k], 0.9), 1) }])) as CellResult['us'];
   return { queue, backends, rounds, us, queueAfter: sched.queueLength() };
