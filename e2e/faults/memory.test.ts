@@ -8,7 +8,7 @@ import { Datastore } from '../../sidecar/backends/datastore.ts';
 import { RequestControl, type Admission } from '../../sidecar/control/request-control.ts';
 import type { Clock } from '../../sidecar/control/clock.ts';
 import { ResponseIdTable } from '../../sidecar/control/response-ids.ts';
-import { createScheduler } from '../../sidecar/scheduler/index.ts';
+import { createSchedulerCore } from '../../sidecar/scheduler/index.ts';
 import { DEFAULT_DECISION_HISTORY } from '../../sidecar/scheduler/engine.ts';
 import { Policy } from '../../sidecar/policy/schema.ts';
 import { Metrics, UNKNOWN_MODEL } from '../../sidecar/telemetry/metrics.ts';
@@ -106,12 +106,12 @@ describe('memory stays flat over 1,000,000 requests', () => {
     store.applyProbe('a', { ok: true, snapshot: snapshot(['m1']) }, 0);
     store.applyProbe('b', { ok: true, snapshot: snapshot(['m3']) }, 0);
     store.applyProbe('c', { ok: true, snapshot: snapshot(['m2']) }, 0);
-    const scheduler = createScheduler(policy, store);
+    const scheduler = createSchedulerCore(policy, store);
     const responseIds = new ResponseIdTable(RESPONSE_ID_BOUND);
     const running: string[] = [];
     const outcomes = new Map<string, number>();
     const metrics = new Metrics(store, () => control.queued());
-    const control: RequestControl = new RequestControl(scheduler, clock, (o: Admission, model: string) => {
+    const control: RequestControl = new RequestControl(scheduler, clock, store, (o: Admission, model: string) => {
       metrics.admission(model, o);
       outcomes.set(o.type === 'reject' ? o.code : 'dispatched', (outcomes.get(o.type === 'reject' ? o.code : 'dispatched') ?? 0) + 1);
       if (o.type === 'dispatch') {

@@ -17,13 +17,15 @@ function scores(homeLoad: number, otherLoad: number) {
 }
 
 describe('affinity scorer', () => {
-  it("scores the session's backend while its load is within one request of the least loaded", () => {
+  it("scores the session's backend while one more request keeps it within 1.25× the mean load (⌈1.25 × (total + 1) / n⌉)", () => {
     expect(scores(0, 0)).toEqual({ home: 1 });
-    expect(scores(3, 2)).toEqual({ home: 1 });
+    expect(scores(3, 2)).toEqual({ home: 1 }); // 4 ≤ ⌈1.25 × 6 / 2⌉ = 4
+    expect(scores(6, 6)).toEqual({ home: 1 }); // 7 ≤ ⌈1.25 × 13 / 2⌉ = 9
   });
 
-  it('lets go when the session backend is more than one request busier', () => {
-    expect(scores(2, 0)).toEqual({});
+  it('lets go when the session backend would exceed the bound', () => {
+    expect(scores(2, 0)).toEqual({}); // 3 > ⌈1.25 × 3 / 2⌉ = 2
+    expect(scores(9, 4)).toEqual({}); // 10 > ⌈1.25 × 14 / 2⌉ = 9
   });
 
   it('scores nothing without a session or for an unknown session', () => {
