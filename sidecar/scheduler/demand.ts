@@ -14,6 +14,14 @@
  */
 export const DEMAND_TIME_CONSTANT_MS = 10_000;
 
+/**
+ * Models tracked at once. Clients choose model names (with
+ * allow_unlisted_models any name is dispatched), so the table is capped: past
+ * it, the model whose demand changed longest ago and has nothing running is
+ * forgotten (its demand reads 0 until its next request).
+ */
+export const MAX_TRACKED_MODELS = 1_024;
+
 interface Track {
   running: number;
   average: number;
@@ -29,8 +37,24 @@ export class DemandTracker {
     t.average = decayed(t, now);
     t.at = now;
     t.running = Math.max(0, t.running + delta);
-    if (t.running === 0 && t.average < 1e-3) this.byModel.delete(model);
-    else this.byModel.set(model, t);
+    // Delete and re-insert, so the Map's order is least recently changed first.
+    this.byModel.delete(model);
+    if (t.running > 0 || t.average >= 1e-3) this.byModel.set(model, t);
+    if (this.byModel.size > MAX_TRACKED_MODELS) this.forgetIdle();
+  }
+
+  /** Drop idle models, least recently changed first, until the table is back under its cap. */
+  private forgetIdle(): void {
+    // Models with requests running are skipped; there are at most as many as requests in flight.
+    for (const [model, t] of this.byModel) {
+      if (this.byModel.size <= MAX_TRACKED_MODELS) return;
+      if (t.running === 0) this.byModel.delete(model);
+    }
+  }
+
+  /** Models tracked now (bounded by MAX_TRACKED_MODELS plus those with requests running). */
+  get size(): number {
+    return this.byModel.size;
   }
 
   /** Average number of the model's requests running at once, as of `now`. */
