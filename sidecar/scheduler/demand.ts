@@ -14,14 +14,6 @@
  */
 export const DEMAND_TIME_CONSTANT_MS = 10_000;
 
-/**
- * Models tracked at once. Clients choose model names (with
- * allow_unlisted_models any name is dispatched), so the table is capped: past
- * it, the model whose demand changed longest ago and has nothing running is
- * forgotten (its demand reads 0 until its next request).
- */
-export const MAX_TRACKED_MODELS = 1_024;
-
 interface Track {
   running: number;
   average: number;
@@ -37,24 +29,26 @@ export class DemandTracker {
     t.average = decayed(t, now);
     t.at = now;
     t.running = Math.max(0, t.running + delta);
-    // Delete and re-insert, so the Map's order is least recently changed first.
+    // Kept in order of last change, so the entries that can have faded are at the front.
     this.byModel.delete(model);
-    if (t.running > 0 || t.average >= 1e-3) this.byModel.set(model, t);
-    if (this.byModel.size > MAX_TRACKED_MODELS) this.forgetIdle();
+    if (!faded(t, now)) this.byModel.set(model, t);
+    this.sweep(now);
   }
 
-  /** Drop idle models, least recently changed first, until the table is back under its cap. */
-  private forgetIdle(): void {
-    // Models with requests running are skipped; there are at most as many as requests in flight.
-    for (const [model, t] of this.byModel) {
-      if (this.byModel.size <= MAX_TRACKED_MODELS) return;
-      if (t.running === 0) this.byModel.delete(model);
-    }
-  }
-
-  /** Models tracked now (bounded by MAX_TRACKED_MODELS plus those with requests running). */
-  get size(): number {
+  /** Tracked models (bounded: those that changed in the last few time constants, or are running). */
+  size(): number {
     return this.byModel.size;
+  }
+
+  /**
+   * Forget models whose demand has faded, oldest change first: O(1) amortized per change, so
+   * model names that come once (clients may send anything the allowlist admits) do not pile up.
+   */
+  private sweep(now: number): void {
+    for (const [model, t] of this.byModel) {
+      if (!faded(t, now)) return;
+      this.byModel.delete(model);
+    }
   }
 
   /** Average number of the model's requests running at once, as of `now`. */
@@ -62,6 +56,13 @@ export class DemandTracker {
     const t = this.byModel.get(model);
     return t ? decayed(t, now) : 0;
   }
+}
+
+/** Demand this small reads as none: e^-7, seven time constants after the last request ended. */
+const FADED = 1e-3;
+
+function faded(t: Track, now: number): boolean {
+  return t.running === 0 && decayed(t, now) < FADED;
 }
 
 function decayed(t: Track, now: number): number {
