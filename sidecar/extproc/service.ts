@@ -17,6 +17,7 @@ import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
 import { rewriteModel } from '../request/rewrite.ts';
 import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids.ts';
+import { eppStream } from '../epp/stream.ts';
 
 export type ExtProcStream = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>;
 
@@ -39,6 +40,7 @@ const QUEUE_TIMEOUT_MARGIN_MS = 5_000;
 export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
   call.once('data', (first: ProcessingRequest__Output) => {
     if (first.observability_mode) observeStream(call, first, deps);
+    else if (deps.policy().envoy.mode === 'epp') eppStream(call, first, deps);
     else routeStream(call, first, deps);
   });
 }
@@ -184,7 +186,7 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
         return fail(errorReply(o.status, o.code, o.message, { anthropic, retryAfterS: o.retryAfterS }));
       }
       const r = o.record;
-      const mode = deps.policy().envoy.mode;
+      const mode = deps.policy().envoy.mode === 'cluster_header' ? 'cluster_header' : 'original_dst';
       const spec = deps.store.spec(r.backend);
       const value = mode === 'original_dst' ? deps.store.address(r.backend) : spec?.cluster ?? r.backend;
       if (!value) {

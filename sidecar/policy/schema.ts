@@ -91,7 +91,17 @@ export const SessionSpec = z.strictObject({
 });
 
 export const EnvoySpec = z.strictObject({
-  mode: z.enum(['original_dst', 'cluster_header']).default('original_dst').describe('How Envoy is told the upstream.'),
+  mode: z
+    .enum(['original_dst', 'cluster_header', 'epp'])
+    .default('original_dst')
+    .describe('How Envoy is told the upstream. epp: warmroute is the endpoint picker of a Gateway API Inference Extension InferencePool (docs/inference-extension.md).'),
+  epp_fallbacks: z
+    .number()
+    .int()
+    .min(0)
+    .max(8)
+    .default(1)
+    .describe('epp mode: endpoints listed after the chosen one in x-gateway-destination-endpoint, for the gateway to try if it cannot connect.'),
   admin_port: z.number().int().min(1).max(65535).default(18000),
   max_body_bytes: z.number().int().min(1024).default(8 * 1024 * 1024).describe('Largest request body; bigger gets 413 from Envoy.'),
   failure_mode: z.enum(['closed', 'open']).default('closed').describe('closed: 503-class error when the sidecar is down; open: Envoy routes to fallback_backend.'),

@@ -139,7 +139,7 @@ export class DispatchCycle implements Cycle {
     let n = 0;
     for (const e of this.inputs.queued()) {
       if (e.req.model !== model) continue;
-      if (e.req.pinnedBackend === undefined || e.req.pinnedBackend === backend) n++;
+      if ((e.req.pinnedBackend === undefined || e.req.pinnedBackend === backend) && (e.req.allowedBackends?.includes(backend) ?? true)) n++;
     }
     return n;
   }

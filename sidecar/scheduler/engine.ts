@@ -277,6 +277,7 @@ export class QueueingScheduler implements SchedulerCore {
   private unservable(req: RequestInfo): Reject | undefined {
     let candidates = this.store.candidatesFor(req.model);
     if (req.pinnedBackend !== undefined) candidates = candidates.filter((n) => n === req.pinnedBackend);
+    if (req.allowedBackends !== undefined) candidates = candidates.filter((n) => req.allowedBackends!.includes(n));
     const able = new Set(
       this.store
         .views()

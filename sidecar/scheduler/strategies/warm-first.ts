@@ -33,7 +33,7 @@ import { servesModelFilter } from '../plugins/serves-model.ts';
 import { singleLoadFilter } from '../plugins/single-load.ts';
 import { stickyWindowFilter } from '../plugins/sticky-window.ts';
 import { warmthScorer } from '../plugins/warmth.ts';
-import type { DecisionReason } from '../types.ts';
+import type { DecisionReason, RequestInfo } from '../types.ts';
 import { describeRejections } from './explain.ts';
 import { warmFirstOrder } from './ordering.ts';
 import type { Choice, Strategy } from './strategy.ts';
@@ -55,7 +55,7 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
 
   // Backends where the model is warm (or loading) and only a slot is missing: waiting there is an option.
   const full = ev.rejections.filter((r) => failsOnlyOn(r, [FREE_SLOT]) && r.backend.stateOf(model) !== 'cold').map((r) => r.backend);
-  const forecast = full.length > 0 && !p.starving ? cycle.warmSlotForecast(model, p.entry.req.pinnedBackend, full) : undefined;
+  const forecast = full.length > 0 && !p.starving ? cycle.warmSlotForecast(model, restrictionKey(p.entry.req), full) : undefined;
   const warmSlot = forecast?.peek();
 
   if (options.length === 0) {
@@ -92,6 +92,12 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
 }
 
 /** The reload that unloading this option's victim moves onto the victim's next request (0 when nothing is unloaded or it is warm elsewhere). */
+/** Requests restricted to the same backends (pinned, or an endpoint subset) share one forecast of warm slots. */
+function restrictionKey(req: RequestInfo): string | undefined {
+  if (req.allowedBackends === undefined) return req.pinnedBackend;
+  return `${req.pinnedBackend ?? ''}\u0001${req.allowedBackends.join(',')}`;
+}
+
 function reloadCostMs(o: Option, cycle: Cycle): number {
   if (o.fit.kind !== 'evict' || cycle.heldElsewhere(o.fit.victim, o.backend.name)) return 0;
   const lastUsed = o.backend.view.models.get(o.fit.victim)?.lastUsedAt;

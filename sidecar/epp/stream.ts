@@ -1,0 +1,239 @@
+// One ext_proc stream from an Inference Extension gateway = one HTTP request,
+// answered in the endpoint-picker protocol. The scheduler, queue and
+// completion accounting are warmroute's own; only the candidate set (the
+// gateway's subset hint) and the encoding of the decision differ.
+//
+// Gateways configure the filter either BUFFERED (one body message, sent after
+// the headers are answered) or FULL_DUPLEX_STREAMED (body chunks arrive
+// without waiting; the headers answer is deferred until the body is complete
+// and then carries the pick; every body byte is re-emitted by the processor,
+// both ways). The first message's protocol_config tells which. No I/O here.
+import { randomUUID } from 'node:crypto';
+import type { ProcessingRequest__Output } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
+import type { ProcessingResponse } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
+import type { ExtProcStream, ServiceDeps } from '../extproc/service.ts';
+import { continueHeaders, errorResponse, extendTimeout, immediate } from '../extproc/responses.ts';
+import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
+import { errorReply, type ErrorReply } from '../control/errors.ts';
+import { ollamaTags, openAiModels } from '../control/catalog.ts';
+import { rewriteModel } from '../request/rewrite.ts';
+import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids.ts';
+import type { DecisionRecord } from '../scheduler/types.ts';
+import { EndpointIndex } from './endpoints.ts';
+import { pass, pickOnBody, pickOnHeaders, readServed, readSubset, streamedChunk, type Pick } from './protocol.ts';
+
+/** Same margin as the routing stream: the sidecar's own queue timeout answers before Envoy's. */
+const QUEUE_TIMEOUT_MARGIN_MS = 5_000;
+
+const indexes = new WeakMap<ServiceDeps['store'], EndpointIndex>();
+function indexFor(store: ServiceDeps['store']): EndpointIndex {
+  let index = indexes.get(store);
+  if (!index) indexes.set(store, (index = new EndpointIndex(store)));
+  return index;
+}
+
+export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
+  const duplexRequest = first.protocol_config?.request_body_mode === 'FULL_DUPLEX_STREAMED';
+  const duplexResponse = first.protocol_config?.response_body_mode === 'FULL_DUPLEX_STREAMED';
+  const requestMode = first.protocol_config?.request_body_mode;
+  let headers = new Map<string, string>();
+  let api: ApiKind | undefined;
+  let path = '/';
+  let subset: string[] | undefined;
+  const chunks: Buffer[] = [];
+  let bodyBytes = 0;
+  let bodyDone = false;
+  let requestId: string | undefined;
+  let route: { backend: string; model: string; primary: string } | undefined;
+  let responseHead = '';
+  let responseIdFound = false;
+  let done = false;
+
+  const send = (r: ProcessingResponse): void => {
+    if (!done && !call.destroyed && call.writable) call.write(r);
+  };
+  const fail = (e: ErrorReply): void => send(errorResponse(e));
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    if (requestId !== undefined) deps.control.finish(requestId);
+  };
+  call.on('end', () => {
+    finish();
+    call.end();
+  });
+  call.on('cancelled', finish);
+  call.on('close', finish);
+  call.on('error', finish);
+
+  const onMessage = (msg: ProcessingRequest__Output): void => {
+    try {
+      switch (msg.request) {
+        case 'request_headers':
+          return onHeaders(msg);
+        case 'request_body':
+          return onBodyChunk(msg.request_body?.body ?? Buffer.alloc(0), msg.request_body?.end_of_stream ?? false);
+        case 'request_trailers':
+          // Trailers end the body when the gateway sends them (trailer mode SEND).
+          if (!bodyDone && api) completeBody();
+          return send(pass('request_trailers'));
+        case 'response_headers':
+          return onResponseHeaders(msg);
+        case 'response_body':
+          return onResponseBody(msg.response_body?.body ?? Buffer.alloc(0), msg.response_body?.end_of_stream ?? false);
+        case 'response_trailers':
+          return send(pass('response_trailers'));
+        default:
+          return;
+      }
+    } catch (err) {
+      deps.log('extproc_error', { error: String(err), mode: 'epp' });
+      fail(errorReply(500, 'internal_error', 'The endpoint picker failed to process this request.'));
+    }
+  };
+
+  function onHeaders(msg: ProcessingRequest__Output): void {
+    headers = new Map();
+    for (const h of msg.request_headers?.headers?.headers ?? []) headers.set(h.key.toLowerCase(), h.raw_value.length ? h.raw_value.toString('utf8') : h.value);
+    subset = readSubset(msg.metadata_context);
+    const method = headers.get(':method') ?? 'GET';
+    path = (headers.get(':path') ?? '/').split('?')[0]!;
+    const anthropic = headers.has('anthropic-version');
+    if (method === 'GET' && (path === '/v1/models' || path === '/models')) return send(immediate(200, openAiModels(deps.store.modelCatalog()), 'warmroute_models'));
+    if (method === 'GET' && path === '/api/tags') return send(immediate(200, ollamaTags(deps.store.modelCatalog()), 'warmroute_models'));
+    api = BODY_ROUTES.get(path);
+    if (!api) return fail(errorReply(404, 'unknown_endpoint', `The endpoint picker does not route ${method} ${path}.`, { anthropic }));
+    if (method !== 'POST') return fail(errorReply(405, 'method_not_allowed', `${path} takes POST.`, { anthropic }));
+    if (msg.request_headers?.end_of_stream) return fail(errorReply(400, 'missing_body', 'Request has no body.', { anthropic: api === 'anthropic-messages' }));
+    if (requestMode !== undefined && requestMode !== 'BUFFERED' && requestMode !== 'FULL_DUPLEX_STREAMED') {
+      return fail(errorReply(500, 'unsupported_gateway_mode', `The gateway sends request bodies ${requestMode}; warmroute needs BUFFERED or FULL_DUPLEX_STREAMED.`));
+    }
+    // FULL_DUPLEX: the headers answer waits for the body and carries the pick.
+    if (!duplexRequest) send(continueHeaders());
+  }
+
+  function onBodyChunk(body: Buffer, endOfStream: boolean): void {
+    if (!api || bodyDone) return;
+    bodyBytes += body.length;
+    if (bodyBytes > deps.policy().envoy.max_body_bytes) {
+      return fail(errorReply(413, 'request_too_large', `Request body exceeds the limit of ${deps.policy().envoy.max_body_bytes} bytes.`, { anthropic: api === 'anthropic-messages' }));
+    }
+    chunks.push(body);
+    // BUFFERED sends the whole body in one message (end_of_stream false only when trailers follow).
+    if (endOfStream || !duplexRequest) completeBody();
+  }
+
+  function completeBody(): void {
+    bodyDone = true;
+    decide(Buffer.concat(chunks), api!);
+    chunks.length = 0;
+  }
+
+  function decide(body: Buffer, apiKind: ApiKind): void {
+    const receivedAt = performance.now();
+    const policy = deps.policy();
+    const anthropic = apiKind === 'anthropic-messages';
+    let parsed;
+    try {
+      parsed = parseRequest(apiKind, body, headers, { headers: policy.sessions.headers, prefixHash: policy.sessions.prefix_hash });
+    } catch (e) {
+      if (e instanceof RequestError) return fail(errorReply(e.status, e.code, e.message, { anthropic }));
+      throw e;
+    }
+    let allowedBackends: string[] | undefined;
+    if (subset !== undefined) {
+      allowedBackends = indexFor(deps.store).backendsIn(subset);
+      if (allowedBackends.length === 0) {
+        const message = `None of the gateway's ${subset.length} candidate endpoints is a backend warmroute knows.`;
+        return fail(errorReply(503, 'no_healthy_backend', message, { anthropic, retryAfterS: 1 }));
+      }
+    }
+    const id = randomUUID();
+    requestId = id;
+    const { queued, decision } = deps.control.admit({
+      id,
+      model: parsed.model,
+      sessionKey: parsed.sessionKey,
+      pinnedBackend: parsed.previousResponseId ? deps.responseIds.backendOf(parsed.previousResponseId) : undefined,
+      allowedBackends,
+      promptBytes: parsed.bodyBytes,
+      stream: parsed.stream,
+    });
+    if (queued && !duplexRequest) send(extendTimeout(policy.scheduler.queue.timeout_ms + QUEUE_TIMEOUT_MARGIN_MS));
+    void decision.then((o) => {
+      if (done) return;
+      if (o.type === 'reject') {
+        requestId = undefined;
+        return fail(errorReply(o.status, o.code, o.message, { anthropic, retryAfterS: o.retryAfterS }));
+      }
+      const r = o.record;
+      const endpoints = endpointList(r);
+      if (endpoints.length === 0) {
+        deps.control.finish(id, { ok: false });
+        requestId = undefined;
+        return fail(errorReply(503, 'no_healthy_backend', 'The chosen backend is no longer configured.', { anthropic, retryAfterS: 1 }));
+      }
+      route = { backend: r.backend, model: r.model, primary: endpoints[0]! };
+      const newBody = r.backendModelId !== parsed.model ? rewriteModel(body, r.backendModelId) : undefined;
+      const pick: Pick = {
+        endpoints,
+        requestId: id,
+        body: newBody,
+        addJsonContentType: !(headers.get('content-type') ?? '').includes('json'),
+        metadata: { backend: r.backend, model: r.model, reason: r.reason, queued_ms: String(Math.round(r.queuedMs)), session: parsed.sessionKey ?? '' },
+      };
+      if (duplexRequest) {
+        send(pickOnHeaders(pick));
+        send(streamedChunk('request_body', newBody ?? body, true));
+      } else send(pickOnBody(pick));
+      if (!queued) deps.decided(performance.now() - receivedAt);
+    });
+  }
+
+  /** The chosen backend's endpoint, then up to `epp_fallbacks` others the scheduler found admissible, soonest start first. */
+  function endpointList(r: DecisionRecord): string[] {
+    const primary = deps.store.address(r.backend);
+    if (!primary) return [];
+    const limit = deps.policy().envoy.epp_fallbacks;
+    if (limit === 0 || !r.expectedStartsMs) return [primary];
+    const others = Object.entries(r.expectedStartsMs)
+      .filter(([name]) => name !== r.backend)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([name]) => deps.store.address(name))
+      .filter((a): a is string => a !== undefined && a !== primary);
+    return [primary, ...others];
+  }
+
+  function onResponseHeaders(msg: ProcessingRequest__Output): void {
+    send(pass('response_headers'));
+    if (!route) return;
+    const status = Number(headerOf(msg, ':status') ?? 0);
+    const served = readServed(msg.metadata_context);
+    // The gateway failed over down the list: the first endpoint could not be reached.
+    if (served && served !== route.primary) deps.observeResponse(route.backend, route.model, 503);
+    else deps.observeResponse(route.backend, route.model, status);
+  }
+
+  function onResponseBody(body: Buffer, endOfStream: boolean): void {
+    if (duplexResponse) send(streamedChunk('response_body', body, endOfStream));
+    else send(pass('response_body'));
+    // Responses API: remember which backend stores the response id (as the observing filter does).
+    if (route && path === '/v1/responses' && !responseIdFound && responseHead.length < RESPONSE_ID_SCAN_BYTES) {
+      responseHead += body.toString('utf8', 0, RESPONSE_ID_SCAN_BYTES);
+      const rid = ResponseIdTable.find(responseHead);
+      if (rid) {
+        responseIdFound = true;
+        deps.responseIds.remember(rid, route.backend);
+      }
+    }
+  }
+
+  onMessage(first);
+  call.on('data', onMessage);
+}
+
+function headerOf(msg: ProcessingRequest__Output, name: string): string | undefined {
+  const h = msg.response_headers?.headers?.headers.find((x) => x.key === name);
+  return h && (h.raw_value.length ? h.raw_value.toString('utf8') : h.value);
+}
