@@ -3,6 +3,7 @@
 // users who run their own Envoy copy a known-good config.
 import { stringify } from 'yaml';
 import type { Policy } from '../policy/schema.ts';
+import { renderGatewayConfig } from '../epp/gateway-config.ts';
 
 /** Header the sidecar sets to `ip:port` (ORIGINAL_DST mode). */
 export const ENDPOINT_HEADER = 'x-warmroute-endpoint';
@@ -38,6 +39,8 @@ function jsonError(type: string, code: string, message: string): Yaml {
 }
 
 export function renderEnvoyConfig(policy: Policy): string {
+  // Endpoint-picker mode: Envoy stands in for an Inference Extension gateway.
+  if (policy.envoy.mode === 'epp') return renderGatewayConfig(policy);
   const mode = policy.envoy.mode;
   const failOpen = policy.envoy.failure_mode === 'open';
   const fallback = policy.envoy.fallback_backend ? policy.backends.find((b) => b.name === policy.envoy.fallback_backend) : undefined;

@@ -12,7 +12,7 @@
 // with `envoy.mode: epp` runs this so the picker can be tried without a cluster.
 import { stringify } from 'yaml';
 import type { Policy } from '../policy/schema.ts';
-import { DESTINATION_ENDPOINT, DESTINATION_NAMESPACE, SUBSET_KEY, SUBSET_NAMESPACE } from './protocol.ts';
+import { DESTINATION_ENDPOINT, DESTINATION_NAMESPACE, SUBSET_KEY, SUBSET_NAMESPACE, UPSTREAM_ADDRESS } from './protocol.ts';
 
 type Yaml = Record<string, unknown>;
 
@@ -67,6 +67,8 @@ export function renderGatewayConfig(policy: Policy, shape: GatewayShape = defaul
       },
       message_timeout: `${Math.ceil(policy.scheduler.queue.timeout_ms / 1000) + 10}s`,
       failure_mode_allow: false,
+      // Which endpoint answered (after a failover): Envoy does not report the protocol's served-endpoint metadata itself.
+      response_attributes: [UPSTREAM_ADDRESS],
       metadata_options: { forwarding_namespaces: { untyped: [SUBSET_NAMESPACE, DESTINATION_NAMESPACE] }, receiving_namespaces: { untyped: [DESTINATION_NAMESPACE, 'warmroute'] } },
     },
   };

@@ -3,6 +3,7 @@
 // from warmroute's own Envoy protocol. Reference:
 // kubernetes-sigs/gateway-api-inference-extension docs/proposals/004-endpoint-picker-protocol.
 import type { Metadata__Output } from '../extproc/generated/envoy/config/core/v3/Metadata.ts';
+import type { ProcessingRequest__Output } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import type { Struct } from '../extproc/generated/google/protobuf/Struct.ts';
 import { METADATA_NAMESPACE } from '../envoy/config.ts';
@@ -32,10 +33,19 @@ export function readSubset(metadata: Metadata__Output | null | undefined): strin
   return raw.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-/** The endpoint the data plane says served the request (it may differ from the first one picked after a failover). */
-export function readServed(metadata: Metadata__Output | null | undefined): string | undefined {
-  return metadata?.filter_metadata[DESTINATION_NAMESPACE]?.fields?.[DESTINATION_SERVED]?.stringValue || undefined;
+/**
+ * The endpoint that served the request (after a failover, not the first one
+ * picked): the protocol's `envoy.lb` metadata, else Envoy's `upstream.address`
+ * attribute when the gateway sends it (ext_proc `response_attributes`).
+ */
+export function readServed(msg: ProcessingRequest__Output): string | undefined {
+  const reported = msg.metadata_context?.filter_metadata[DESTINATION_NAMESPACE]?.fields?.[DESTINATION_SERVED]?.stringValue;
+  return reported || msg.attributes[EXT_PROC_ATTRIBUTES]?.fields?.[UPSTREAM_ADDRESS]?.stringValue || undefined;
 }
+
+const EXT_PROC_ATTRIBUTES = 'envoy.filters.http.ext_proc';
+/** Envoy attribute with the upstream's `ip:port`, for gateways that do not report the served endpoint. */
+export const UPSTREAM_ADDRESS = 'upstream.address';
 
 export interface Pick {
   /** Primary first, then fallbacks, all `ip:port`. */

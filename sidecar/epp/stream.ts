@@ -209,10 +209,12 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
     send(pass('response_headers'));
     if (!route) return;
     const status = Number(headerOf(msg, ':status') ?? 0);
-    const served = readServed(msg.metadata_context);
-    // The gateway failed over down the list: the first endpoint could not be reached.
-    if (served && served !== route.primary) deps.observeResponse(route.backend, route.model, 503);
-    else deps.observeResponse(route.backend, route.model, status);
+    const served = readServed(msg);
+    if (!served || served === route.primary) return deps.observeResponse(route.backend, route.model, status);
+    // The gateway failed over down the list: the first endpoint could not be reached, another one answered.
+    deps.observeResponse(route.backend, route.model, 503);
+    const other = indexFor(deps.store).backendsIn([served])[0];
+    if (other !== undefined) deps.observeResponse(other, route.model, status);
   }
 
   function onResponseBody(body: Buffer, endOfStream: boolean): void {

@@ -100,8 +100,10 @@ export const EnvoySpec = z.strictObject({
     .int()
     .min(0)
     .max(8)
-    .default(1)
-    .describe('epp mode: endpoints listed after the chosen one in x-gateway-destination-endpoint, for the gateway to try if it cannot connect.'),
+    .default(0)
+    .describe(
+      'epp mode: endpoints listed after the chosen one in x-gateway-destination-endpoint, for the gateway to try if it cannot connect. Only for gateways that take a list (Envoy override_host); an ORIGINAL_DST data plane rejects one.',
+    ),
   admin_port: z.number().int().min(1).max(65535).default(18000),
   max_body_bytes: z.number().int().min(1024).default(8 * 1024 * 1024).describe('Largest request body; bigger gets 413 from Envoy.'),
   failure_mode: z.enum(['closed', 'open']).default('closed').describe('closed: 503-class error when the sidecar is down; open: Envoy routes to fallback_backend.'),
