@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dispatchOf, down, placed, probe, req, setup } from '../testing/fixtures.ts';
 import { runTrace, type Arrival } from '../testing/trace.ts';
 import { World } from '../testing/world.ts';
+import { rendezvousOrder } from '../rendezvous.ts';
 
 /** Teach the scheduler a service time for `model` on `backend` by running one request there. */
 function learnService(s: ReturnType<typeof setup>, backend: string, model: string, ms: number, at: number) {
@@ -229,16 +230,19 @@ describe('warm-first: session affinity', () => {
       ],
       { sessions: { ttl_ms: 1000 } },
     );
+    // A session whose rendezvous home is b2 (where an unseen session goes) starts on b1, the only warm one.
+    const key = Array.from({ length: 50 }, (_, i) => `chat-${i}`).find((k) => rendezvousOrder(k, ['b1', 'b2'])[0] === 'b2')!;
     probe(s.store, 'b1', { a: 'warm' }, 0);
-    probe(s.store, 'b2', { a: 'warm' }, 0);
-    const first = dispatchOf(s.sched.submit(req('a', { id: 't1', sessionKey: 'chat' }), 0), 't1')!.record.backend;
+    const first = dispatchOf(s.sched.submit(req('a', { id: 't1', sessionKey: key }), 0), 't1')!.record.backend;
+    expect(first).toBe('b1');
+    probe(s.store, 'b2', { a: 'warm' }, 5);
     s.store.acquire(first, 'a', 0); // another request keeps the home one request busier
     s.sched.complete('t1', 10, { ok: true, durationMs: 10 });
-    expect(dispatchOf(s.sched.submit(req('a', { id: 't2', sessionKey: 'chat' }), 900), 't2')!.record.backend).toBe(first);
+    expect(dispatchOf(s.sched.submit(req('a', { id: 't2', sessionKey: key }), 900), 't2')!.record.backend).toBe(first);
     s.sched.complete('t2', 910, { ok: true, durationMs: 10 });
-    const later = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: 'chat' }), 2000), 't3')!.record;
+    const later = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: key }), 2000), 't3')!.record;
     expect(later.reason).toBe('warm');
-    expect(later.backend).not.toBe(first);
+    expect(later.backend).toBe('b2');
   });
 });
 

@@ -1,0 +1,143 @@
+// Two sidecar replicas (separate `warmroute sidecar` processes with the same
+// policy, each probing the same backends) as the endpoints of one Envoy's
+// ext_proc cluster (sidecar/envoy/replicas.ts: gRPC health checks, outlier
+// detection). Envoy spreads the ext_proc streams over both replicas, so the
+// turns of a conversation are decided by either one.
+//  - Each conversation (same session key) lands on one backend whichever
+//    replica decides: the replicas share no state, but they see the same
+//    probes and break ties between equally good backends by the rendezvous
+//    hash of the session key.
+//  - Killing one replica (SIGKILL) loses no request: requests it had already
+//    routed finish (Envoy holds the data path), and new ones go to the other.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { eventually, freePort } from './harness.ts';
+import { post, readSse, chatDeltas } from './helpers-slice.ts';
+import { Policy, type PolicyInput } from '../sidecar/policy/schema.ts';
+import { renderEnvoyConfig } from '../sidecar/envoy/config.ts';
+import { withSidecarReplicas } from '../sidecar/envoy/replicas.ts';
+import { launchEnvoy, type RunningEnvoy } from '../sidecar/envoy/launch.ts';
+import { startSim, type RunningSim, type SimSpec } from '../sim/index.ts';
+import { PROJECT_ROOT } from '../sidecar/util/project-root.ts';
+
+const box = (): SimSpec => ({
+  kind: 'llama-swap',
+  models: [{ id: 'm1', sizeGB: 1, loaded: true }],
+  maxLoaded: 1,
+  slots: 8,
+  ttftMs: 10,
+  tokensPerSec: 40,
+  defaultMaxTokens: 8,
+});
+
+interface Replica {
+  proc: ChildProcess;
+  grpcPort: number;
+  adminPort: number;
+  output: string[];
+}
+interface Decision {
+  backend: string;
+  sessionKey?: string;
+}
+
+async function startReplica(base: Policy, dir: string, i: number): Promise<Replica> {
+  const [grpcPort, adminPort] = [await freePort(), await freePort()];
+  const policy: PolicyInput = { ...base, sidecar: { ...base.sidecar, grpc_port: grpcPort, admin_port: adminPort } };
+  const file = join(dir, `replica-${i}.yaml`);
+  writeFileSync(file, stringify(policy));
+  const proc = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'warmroute.mjs'), 'sidecar', '--policy', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  proc.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const replica = { proc, grpcPort, adminPort, output };
+  await eventually(async () => (await status(replica).catch(() => undefined)) !== undefined, 60_000, `replica ${i} up (${output.join('')})`);
+  return replica;
+}
+
+async function status(r: Replica): Promise<{ decisions: Decision[]; backends: Array<{ name: string; healthy: boolean; models: Record<string, string> }> }> {
+  const res = await fetch(`http://127.0.0.1:${r.adminPort}/status`);
+  return (await res.json()) as never;
+}
+
+async function chat(url: string, session: string, turn: number): Promise<{ status: number; deltas: number; error?: string }> {
+  const res = await post(url + '/v1/chat/completions', { model: 'm1', messages: [{ role: 'user', content: `turn ${turn}` }], stream: true }, { 'x-session-id': session });
+  if (res.status !== 200) return { status: res.status, deltas: 0, error: await res.text() };
+  const { events } = await readSse(res).catch((e: unknown) => ({ events: [{ at: 0, data: `cut: ${String(e)}` }] }));
+  return { status: res.status, deltas: events.at(-1)?.data === '[DONE]' ? chatDeltas(events).length : -1 };
+}
+
+describe('two sidecar replicas behind one Envoy', () => {
+  const sims: Record<string, RunningSim> = {};
+  const replicas: Replica[] = [];
+  let envoy: RunningEnvoy;
+  let url: string;
+
+  beforeAll(async () => {
+    for (const n of ['a', 'b', 'c']) sims[n] = await startSim({ name: n, ...box() });
+    const [listenPort, envoyAdmin] = [await freePort(), await freePort()];
+    const base = Policy.parse({
+      listen: { host: '127.0.0.1', port: listenPort },
+      envoy: { admin_port: envoyAdmin },
+      backends: Object.entries(sims).map(([name, s]) => ({ name, kind: 'llama-swap', url: s.url, models: ['m1'], probe: { interval_ms: 300 } })),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'warmroute-replicas-'));
+    for (let i = 0; i < 2; i++) replicas.push(await startReplica(base, dir, i));
+    const config = withSidecarReplicas(renderEnvoyConfig({ ...base, sidecar: { ...base.sidecar, grpc_port: replicas[0]!.grpcPort } }), replicas.map((r) => `127.0.0.1:${r.grpcPort}`), { healthIntervalMs: 500 });
+    envoy = await launchEnvoy(config, envoyAdmin);
+    url = `http://127.0.0.1:${listenPort}`;
+    // Both replicas have probed every backend: m1 is warm on a, b and c alike.
+    for (const r of replicas) await eventually(async () => (await status(r)).backends.every((b) => b.healthy && b.models.m1 === 'warm'), 20_000, 'replica probes');
+  }, 120_000);
+
+  afterAll(async () => {
+    await envoy?.stop();
+    for (const r of replicas) if (r.proc.exitCode === null) r.proc.kill('SIGKILL');
+    for (const s of Object.values(sims)) await s.close();
+  });
+
+  it('each conversation stays on one backend, whichever replica decides its turns', async () => {
+    const sessions = Array.from({ length: 7 }, (_, i) => `conv-${i}`);
+    // Turns interleave across conversations, as concurrent users' turns do.
+    for (let turn = 0; turn < 4; turn++) {
+      for (const s of sessions) expect(await chat(url, s, turn)).toEqual({ status: 200, deltas: 8 });
+    }
+    const decisions = (await Promise.all(replicas.map(status))).map((st, i) => st.decisions.map((d) => ({ ...d, replica: i })));
+    const all = decisions.flat().filter((d) => d.sessionKey !== undefined && sessions.some((s) => d.sessionKey!.includes(s)));
+    expect(all).toHaveLength(sessions.length * 4);
+    const bySession = new Map<string, { backends: Set<string>; replicas: Set<number> }>();
+    for (const d of all) {
+      const e = bySession.get(d.sessionKey!) ?? { backends: new Set(), replicas: new Set() };
+      e.backends.add(d.backend);
+      e.replicas.add(d.replica);
+      bySession.set(d.sessionKey!, e);
+    }
+    expect(bySession.size).toBe(sessions.length);
+    for (const [key, e] of bySession) expect([...e.backends], `backends of ${key}`).toHaveLength(1);
+    // The test is not vacuous: both replicas decided turns, and most conversations had turns decided by both.
+    expect(decisions.every((d) => d.length > 0)).toBe(true);
+    expect([...bySession.values()].filter((e) => e.replicas.size === 2).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('killing one replica loses no request: routed ones finish, new ones go to the other replica', async () => {
+    const results: Array<{ status: number; deltas: number; error?: string }> = [];
+    let stop = false;
+    let turn = 0;
+    // Four clients keep requests going; each request streams for ~200 ms.
+    const clients = Array.from({ length: 4 }, async (_, c) => {
+      while (!stop) results.push(await chat(url, `load-${c}`, turn++));
+    });
+    await eventually(() => results.length >= 8, 20_000, 'traffic flowing');
+    replicas[1]!.proc.kill('SIGKILL');
+    const atKill = results.length;
+    await eventually(() => results.length >= atKill + 24, 30_000, 'traffic after the kill');
+    stop = true;
+    await Promise.all(clients);
+    expect(results.filter((r) => r.status !== 200 || r.deltas !== 8)).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(atKill + 24);
+  });
+});
