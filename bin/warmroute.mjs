@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // The warmroute command. Bundles the TypeScript sources with esbuild into
-// dist/ when they changed (scripts/build.mjs), then runs the bundle.
+// dist/ when they changed (scripts/build.mjs), then runs the bundle: the
+// simulator's (dist/warmroute-sim.mjs) for `sim` and `demo`, the product's
+// (dist/warmroute.mjs) for everything else.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = join(root, 'dist', 'warmroute.mjs');
+const SIM_COMMANDS = ['sim', 'demo']; // served by sim/cli.ts
+const argv = process.argv.slice(2);
+const bundle = join(root, 'dist', SIM_COMMANDS.includes(argv[0]) ? 'warmroute-sim.mjs' : 'warmroute.mjs');
 
 function newestSource(dir) {
   let newest = 0;
@@ -24,4 +28,4 @@ if (stale) {
   await buildBundle();
 }
 const { main } = await import(pathToFileURL(bundle).href);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(argv);

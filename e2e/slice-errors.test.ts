@@ -100,7 +100,7 @@ describe('model allowlist → 404', () => {
 
   it('a duplicate "model" key routes by the value the backend will read (the last one)', async () => {
     // JSON.parse (and so the backend) keeps the last duplicate key.
-    await refused(() => post(CHAT(), '{"model":"m1","messages":[],"model":"secret"}'), 404, 'model_not_found');
+    await refused(() => post(CHAT(), '{"model":"m1","messages":[{"role":"user","content":"hi"}],"model":"secret"}'), 404, 'model_not_found');
   });
 
   it('a "model" key spelled with JSON escapes is still the model key (no allowlist bypass)', async () => {

@@ -2,22 +2,26 @@
 // ext_proc gRPC server and the admin HTTP server. I/O lives here and in the
 // prober; everything the request path touches is in memory.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { loadExtProc } from './extproc/proto.ts';
 import { handleStream } from './extproc/service.ts';
 import type { ExternalProcessorHandlers } from './extproc/generated/envoy/service/ext_proc/v3/ExternalProcessor.ts';
-import { Datastore } from './backends/datastore.ts';
+import { Datastore, type Transition } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
 import { createScheduler } from './scheduler/index.ts';
 import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
-import { jsonLogger, type Logger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { addHealthService } from './epp/health.ts';
+import { startAdminServer } from './admin/server.ts';
+import { resolveAdminToken } from './admin/auth.ts';
+import type { ReloadCounts } from './admin/status.ts';
+import { FleetEvents } from './admin/events.ts';
+import { GRPC_SERVER_MAX_CONCURRENT_STREAMS } from './envoy/capacity.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -42,14 +46,18 @@ export interface Sidecar {
 }
 
 export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
-  const log = opts.log ?? jsonLogger('sidecar');
+  const log = opts.log ?? createLogger('sidecar');
   const clock = opts.clock ?? systemClock;
   let policy = opts.policy;
+  // Before binding anything: refuse an admin API open to the network.
+  const adminToken = resolveAdminToken(policy.sidecar, process.env);
   const store = new Datastore(policy);
   const scheduler: SchedulerCore = createScheduler(policy, store);
   const metrics = new Metrics(store, () => control.queued());
+  const events = new FleetEvents();
   const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
     metrics.admission(model, o);
+    if (o.type === 'dispatch') events.decided(o.record);
     if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
   });
 
@@ -59,15 +67,25 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     const now = clock.now();
     const transitions = status >= 500 ? store.markRequestFailure(backend, now, `HTTP ${status} on a request`) : status > 0 && status < 400 ? store.observeFirstByte(backend, model, now) : [];
     for (const t of transitions) {
-      log('backend_transition', { ...t });
+      const reason = failureBehind(t);
+      log('backend_transition', { ...t, reason });
       metrics.transition(t);
+      events.transition(t, now, reason);
     }
     if (transitions.length) control.poke();
   };
 
+  /** What took a backend down (for the log line and the dashboard's timeline). */
+  const failureBehind = (t: Transition): string | undefined => (t.kind === 'health' && t.to === 'down' ? store.status(t.backend)?.failure : undefined);
+
   const responseIds = new ResponseIdTable();
   const proto = loadExtProc();
-  const grpc = new Server({ 'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024 });
+  const grpc = new Server({
+    'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024,
+    // Never below Envoy's per-connection stream limit (sidecar/envoy/capacity.ts):
+    // a stream over the advertised limit would be refused (REFUSED_STREAM, a 503 to the client).
+    'grpc.max_concurrent_streams': GRPC_SERVER_MAX_CONCURRENT_STREAMS,
+  });
   const handlers: ExternalProcessorHandlers = {
     Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds, decided: (ms) => metrics.decided(ms) }),
   };
@@ -82,19 +100,24 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     opts.probe === false
       ? undefined
       : startProbing(store, clock, log, {
-          transition: (t) => metrics.transition(t),
+          transition: (t) => {
+            metrics.transition(t);
+            events.transition(t, clock.now(), failureBehind(t));
+          },
           probed: (name, ok, ms) => {
             metrics.probe(name, ok, ms);
+            events.probed(name, ok, clock.now(), store.status(name)?.failure);
             control.poke();
           },
         });
 
-  const reloads = { ok: 0, rejected: 0, last: undefined as undefined | { at: string; ok: boolean; error?: string } };
+  const reloads: ReloadCounts = { ok: 0, rejected: 0, last: undefined };
   const applyPolicy = (next: Policy): void => {
     policy = next;
     if (probing) probing.prober.setPolicy(next);
     else store.setBackends(next);
     scheduler.setPolicy(next);
+    events.keepOnly(new Set(next.backends.map((b) => b.name)));
     control.poke();
   };
   const watcher = opts.policyFile
@@ -108,37 +131,11 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       })
     : undefined;
 
-  const admin = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://admin');
-    if (url.pathname === '/status') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          strategy: policy.scheduler.strategy,
-          reloads,
-          queued: control.queued(),
-          running: control.running(),
-          inFlight: store.totalInFlight(),
-          releaseUnderflows: store.releaseUnderflows,
-          backends: store.views().map(viewJson),
-          models: store.modelCatalog(),
-          queue: scheduler.queueSnapshot(clock.now()),
-          decisions: scheduler.recentDecisions().slice(-50),
-        }),
-      );
-      return;
-    }
-    if (url.pathname === '/metrics') {
-      void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
-      return;
-    }
-    if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', code: 'not_found' } }));
-  });
-  const adminPort = await listen(admin, policy.sidecar.admin_host, policy.sidecar.admin_port);
+  const admin = await startAdminServer(
+    { policy: () => policy, store, scheduler, control, clock, reloads, metrics, events },
+    { host: policy.sidecar.admin_host, port: policy.sidecar.admin_port, token: adminToken },
+  );
+  const adminPort = admin.port;
   log('sidecar_started', {
     grpc: `${policy.sidecar.host}:${grpcPort}`,
     admin: `${policy.sidecar.admin_host}:${adminPort}`,
@@ -161,30 +158,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       probing?.stop();
       await new Promise<void>((r) => grpc.tryShutdown(() => r()));
       grpc.forceShutdown();
-      admin.closeAllConnections();
-      await new Promise<void>((r) => admin.close(() => r()));
+      await admin.close();
     },
   };
-}
-
-function viewJson(v: ReturnType<Datastore['views']>[number]): Record<string, unknown> {
-  return {
-    name: v.name,
-    healthy: v.healthy,
-    slots: v.slots,
-    maxModels: Number.isFinite(v.maxModels) ? v.maxModels : null,
-    inFlight: v.inFlight,
-    externalInFlight: v.externalInFlight,
-    models: Object.fromEntries([...v.models].map(([k, m]) => [k, m.state])),
-  };
-}
-
-function listen(server: HttpServer, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const a = server.address();
-      resolve(typeof a === 'object' && a ? a.port : port);
-    });
-  });
 }

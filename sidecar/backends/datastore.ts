@@ -51,6 +51,35 @@ interface BackendRecord {
 
 const LOAD_EWMA_ALPHA = 0.5;
 
+/**
+ * A backend that stays across a reload keeps its own accounting (in-flight
+ * requests, last use) but only the observations the new spec still vouches
+ * for: a model it no longer lists is dropped (else a model moved to another
+ * backend keeps being routed to its warm copy here), a model whose alias now
+ * names another server-side model starts cold, and a new URL is a new server,
+ * so everything probed about the old one goes.
+ */
+function carryOver(prev: BackendRecord, spec: BackendSpec): BackendRecord {
+  const sameServer = prev.spec.url === spec.url;
+  const models = new Map<string, ModelRecord>();
+  if (sameServer)
+    for (const [name, m] of prev.models) {
+      if (spec.models.length > 0 && !spec.models.includes(name)) continue;
+      if (m.backendId !== (spec.aliases[name] ?? name)) continue;
+      models.set(name, m);
+    }
+  const kept: BackendRecord = { ...prev, spec, models };
+  if (!sameServer) {
+    kept.address = undefined;
+    kept.snapshot = undefined;
+    kept.probedHealthy = undefined;
+    kept.failedAt = undefined;
+    kept.failure = undefined;
+    kept.lastProbeAt = undefined;
+  }
+  return kept;
+}
+
 export class Datastore {
   private readonly backends = new Map<string, BackendRecord>();
   private allowUnlisted: boolean;
@@ -70,14 +99,11 @@ export class Datastore {
     this.defaultSlots = policy.scheduler.default_slots;
     const next = new Map<string, BackendRecord>();
     for (const spec of policy.backends) {
-      const prev = this.backends.get(spec.name);
-      const rec: BackendRecord = prev
-        ? { ...prev, spec, address: prev.spec.url === spec.url ? prev.address : undefined }
-        : { spec, models: new Map(), inFlight: 0, inFlightByModel: new Map() };
-      for (const m of spec.models) {
-        if (!rec.models.has(m)) rec.models.set(m, { backendId: spec.aliases[m] ?? m, state: 'cold' });
-        else rec.models.get(m)!.backendId = spec.aliases[m] ?? m;
-      }
+      // A backend removed and added back while its requests drain picks its accounting up again.
+      const prev = this.backends.get(spec.name) ?? this.retired.get(spec.name);
+      this.retired.delete(spec.name);
+      const rec: BackendRecord = prev ? carryOver(prev, spec) : { spec, models: new Map(), inFlight: 0, inFlightByModel: new Map() };
+      for (const m of spec.models) if (!rec.models.has(m)) rec.models.set(m, { backendId: spec.aliases[m] ?? m, state: 'cold' });
       next.set(spec.name, rec);
     }
     // Removed backends keep their in-flight accounting until those requests end.
@@ -307,6 +333,12 @@ export class Datastore {
   isKnownModel(model: string): boolean {
     for (const rec of this.backends.values()) if (rec.models.has(model)) return true;
     return this.allowUnlisted && [...this.backends.values()].some((r) => r.spec.models.length === 0);
+  }
+
+  /** Does some backend list `model`, or report it on a probe? (Never true for a name only a client sent.) */
+  hasModelRecord(model: string): boolean {
+    for (const rec of this.backends.values()) if (rec.models.has(model)) return true;
+    return false;
   }
 
   /** Backends that may serve `model`, healthy or not. */

@@ -22,7 +22,8 @@ export function startProbing(store: Datastore, clock: Clock, log: Logger, events
   const prober = new Prober(store, {
     clock: { now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h) },
     onTransition: (t) => {
-      log('backend_transition', { ...t });
+      // A backend going down says why (the probe's error) in the same line.
+      log('backend_transition', { ...t, reason: t.kind === 'health' && t.to === 'down' ? store.status(t.backend)?.failure : undefined });
       events.transition(t);
     },
     onProbe: (name, ok, ms) => events.probed(name, ok, ms),

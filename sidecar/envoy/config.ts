@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import type { Policy } from '../policy/schema.ts';
 import { renderGatewayConfig } from '../epp/gateway-config.ts';
+import { sidecarCapacity } from './capacity.ts';
 
 /** Header the sidecar sets to `ip:port` (ORIGINAL_DST mode). */
 export const ENDPOINT_HEADER = 'x-warmroute-endpoint';
@@ -13,6 +14,8 @@ export const ROUTING_HEADERS = [ENDPOINT_HEADER, CLUSTER_HEADER] as const;
 /** Dynamic metadata namespace the sidecar writes (access logs, debug headers). */
 export const METADATA_NAMESPACE = 'warmroute';
 export const SIDECAR_CLUSTER = 'warmroute_sidecar';
+/** The observing filter's own cluster (same sidecar address, own connections and circuit breakers). */
+export const OBSERVE_CLUSTER = 'warmroute_sidecar_observe';
 export const ORIGINAL_DST_CLUSTER = 'warmroute_backends';
 
 /**
@@ -24,7 +27,7 @@ export const ORIGINAL_DST_CLUSTER = 'warmroute_backends';
 export const MESSAGE_TIMEOUT_S = 10;
 export const MAX_MESSAGE_TIMEOUT_S = 3600;
 
-type Yaml = Record<string, unknown>;
+export type Yaml = Record<string, unknown>;
 
 function socket(address: string, port: number): Yaml {
   return { socket_address: { address, port_value: port } };
@@ -38,35 +41,32 @@ function jsonError(type: string, code: string, message: string): Yaml {
   return { error: { message, type, code } };
 }
 
+/** The route taken once the sidecar has named the upstream (by header). */
+export function routedRoute(mode: Policy['envoy']['mode']): Yaml {
+  return mode === 'original_dst'
+    ? {
+        match: { prefix: '/', headers: [{ name: ENDPOINT_HEADER, present_match: true }] },
+        route: { cluster: ORIGINAL_DST_CLUSTER, timeout: '0s' },
+      }
+    : {
+        match: { prefix: '/', headers: [{ name: CLUSTER_HEADER, present_match: true }] },
+        route: { cluster_header: CLUSTER_HEADER, timeout: '0s' },
+      };
+}
+
+/** The routes that carry routed traffic, in match order (the default route is not among them). */
+export function decidedRoutes(policy: Policy): Yaml[] {
+  const routed = routedRoute(policy.envoy.mode);
+  return [...(policy.envoy.observe_responses ? [responsesRoute(routed)] : []), routed];
+}
+
 export function renderEnvoyConfig(policy: Policy): string {
   // Endpoint-picker mode: Envoy stands in for an Inference Extension gateway.
   if (policy.envoy.mode === 'epp') return renderGatewayConfig(policy);
   const mode = policy.envoy.mode;
   const failOpen = policy.envoy.failure_mode === 'open';
   const fallback = policy.envoy.fallback_backend ? policy.backends.find((b) => b.name === policy.envoy.fallback_backend) : undefined;
-
-  const routedRoute: Yaml =
-    mode === 'original_dst'
-      ? {
-          match: { prefix: '/', headers: [{ name: ENDPOINT_HEADER, present_match: true }] },
-          route: { cluster: ORIGINAL_DST_CLUSTER, timeout: '0s' },
-        }
-      : {
-          match: { prefix: '/', headers: [{ name: CLUSTER_HEADER, present_match: true }] },
-          route: { cluster_header: CLUSTER_HEADER, timeout: '0s' },
-        };
-  // Reached only when the sidecar did not choose: fail-open with a fallback, else a JSON 503.
-  const defaultRoute: Yaml =
-    failOpen && fallback
-      ? { match: { prefix: '/' }, route: { cluster: mode === 'original_dst' ? 'warmroute_fallback' : backendClusterName(fallback), timeout: '0s' } }
-      : {
-          match: { prefix: '/' },
-          direct_response: {
-            status: 503,
-            body: { inline_string: JSON.stringify(jsonError('server_error', 'no_route_decision', 'The router made no routing decision for this request.')) },
-          },
-          response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' } }],
-        };
+  const defaultRoutes = noDecisionRoutes(policy, failOpen && fallback ? (mode === 'original_dst' ? 'warmroute_fallback' : backendClusterName(fallback)) : undefined);
 
   const responseHeaders = policy.debug.decision_headers
     ? ['backend', 'reason', 'queued_ms'].map((k) => ({
@@ -84,64 +84,19 @@ export function renderEnvoyConfig(policy: Policy): string {
     // A client must never pick the backend: drop any copy of the routing
     // headers before Envoy picks (and caches) a route, so even a fail-open
     // request with the sidecar down cannot steer traffic.
-    early_header_mutation_extensions: [
-      {
-        name: 'envoy.http.early_header_mutation.header_mutation',
-        typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
-          mutations: ROUTING_HEADERS.map((h) => ({ remove: h })),
-        },
-      },
-    ],
+    early_header_mutation_extensions: [stripRoutingHeaders()],
     route_config: {
       name: 'warmroute',
-      virtual_hosts: [{ name: 'llm', domains: ['*'], routes: [...(policy.envoy.observe_responses ? [responsesRoute(routedRoute)] : []), routedRoute, defaultRoute], ...(responseHeaders.length ? { response_headers_to_add: responseHeaders } : {}) }],
+      virtual_hosts: [{ name: 'llm', domains: ['*'], routes: [...decidedRoutes(policy), ...defaultRoutes], ...(responseHeaders.length ? { response_headers_to_add: responseHeaders } : {}) }],
     },
-    http_filters: [
-      {
-        name: 'envoy.filters.http.ext_proc',
-        typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
-          grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
-          processing_mode: {
-            request_header_mode: 'SEND',
-            request_body_mode: 'BUFFERED',
-            response_header_mode: 'SKIP',
-            response_body_mode: 'NONE',
-            request_trailer_mode: 'SKIP',
-            response_trailer_mode: 'SKIP',
-          },
-          message_timeout: `${MESSAGE_TIMEOUT_S}s`,
-          max_message_timeout: `${MAX_MESSAGE_TIMEOUT_S}s`,
-          failure_mode_allow: failOpen,
-          status_on_error: { code: 503 },
-          route_cache_action: 'CLEAR',
-          metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
-        },
-      },
-      ...(policy.envoy.observe_responses ? [observeFilter()] : []),
-      { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
-    ],
+    http_filters: [...warmrouteFilters(policy), { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
     // Envoy's own local replies (sidecar unreachable, body too large, upstream
     // connect failure) get the same OpenAI-style JSON body as the sidecar's.
     // The sidecar's replies carry details "warmroute_*" and are left alone.
     local_reply_config: { mappers: localReplyMappers(policy) },
   };
 
-  const clusters: Yaml[] = [
-    {
-      name: SIDECAR_CLUSTER,
-      connect_timeout: '1s',
-      typed_extension_protocol_options: {
-        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-          explicit_http_config: { http2_protocol_options: {} },
-        },
-      },
-      type: isIpLiteral(policy.sidecar.host) ? 'STATIC' : 'STRICT_DNS',
-      load_assignment: { cluster_name: SIDECAR_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(policy.sidecar.host, policy.sidecar.grpc_port) } }] }] },
-    },
-  ];
+  const clusters: Yaml[] = sidecarClusters(policy);
   if (mode === 'original_dst') {
     clusters.push({
       name: ORIGINAL_DST_CLUSTER,
@@ -173,13 +128,136 @@ export function renderEnvoyConfig(policy: Policy): string {
   return `# Generated by warmroute from a policy (sidecar/envoy/config.ts). Mode: ${mode}.\n` + stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
+/** warmroute's HTTP filters, in order; they go just before the router. */
+export function warmrouteFilters(policy: Policy): Yaml[] {
+  return [routingFilter(policy), ...(policy.envoy.observe_responses ? [observeFilter()] : [])];
+}
+
+/** HCM early header mutation dropping client-sent routing headers before any route is picked. */
+export function stripRoutingHeaders(): Yaml {
+  return {
+    name: 'envoy.http.early_header_mutation.header_mutation',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
+      mutations: ROUTING_HEADERS.map((h) => ({ remove: h })),
+    },
+  };
+}
+
+/**
+ * The routing filter. `failure_mode_allow: true` is what lets a request
+ * outlive the sidecar: once the sidecar has answered the body with its
+ * routing header, the stream stays open only as a completion signal, and
+ * losing it (crash, restart, upgrade) must not reset a generation that is
+ * running fine. Envoy then ignores the stream error and the exchange goes on.
+ * A request the sidecar has not routed yet (waiting in its queue, or arriving
+ * while it is down) continues without a routing header and falls through to
+ * the no-decision routes: fail-closed it still gets a 503 JSON answer.
+ */
+export function routingFilter(policy: Policy): Yaml {
+  return {
+    name: 'envoy.filters.http.ext_proc',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
+      grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
+      processing_mode: {
+        request_header_mode: 'SEND',
+        request_body_mode: 'BUFFERED',
+        response_header_mode: 'SKIP',
+        response_body_mode: 'NONE',
+        request_trailer_mode: 'SKIP',
+        response_trailer_mode: 'SKIP',
+      },
+      message_timeout: `${MESSAGE_TIMEOUT_S}s`,
+      max_message_timeout: `${MAX_MESSAGE_TIMEOUT_S}s`,
+      failure_mode_allow: true,
+      route_cache_action: 'CLEAR',
+      metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+    },
+  };
+}
+
+/**
+ * Routes for a request that carries no routing decision (the sidecar is down,
+ * unreachable, or failed before deciding): the fallback backend's cluster when
+ * fail-open names one, else a JSON 503 with Retry-After, in Anthropic's shape
+ * on /v1/messages. Fail-open without a fallback says so in its code.
+ */
+export function noDecisionRoutes(policy: Policy, fallbackCluster: string | undefined): Yaml[] {
+  if (fallbackCluster) return [{ match: { prefix: '/' }, route: { cluster: fallbackCluster, timeout: '0s' } }];
+  const [code, message] =
+    policy.envoy.failure_mode === 'open'
+      ? ['no_route_decision', 'The router made no routing decision for this request.']
+      : ['router_unavailable', 'The routing sidecar is unavailable; no routing decision was made for this request.'];
+  const body = jsonError('server_error', code, message);
+  const reply = (prefix: string, json: Yaml): Yaml => ({
+    match: { prefix },
+    direct_response: { status: 503, body: { inline_string: JSON.stringify(json) } },
+    response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' } }, { header: { key: 'retry-after', value: '1' } }],
+  });
+  return [reply('/v1/messages', { type: 'error', ...body }), reply('/', body)];
+}
+
+/**
+ * A cluster that reaches the sidecar's gRPC port over HTTP/2. The routing and
+ * the observing filter each get their own (`name`), so the observer's streams,
+ * which linger `deferred_close_timeout` after every exchange, never take
+ * capacity from routing. Limits: sidecar/envoy/capacity.ts.
+ */
+export function sidecarCluster(policy: Policy, name: string): Yaml {
+  const cap = sidecarCapacity(policy);
+  return {
+    name,
+    connect_timeout: '1s',
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        explicit_http_config: {
+          http2_protocol_options: {
+            max_concurrent_streams: cap.streamsPerConnection,
+            // Envoy's receive windows for the sidecar's answers (a rewritten body
+            // is at most max_body_bytes): one answer never waits on a window update.
+            initial_stream_window_size: windowSize(policy.envoy.max_body_bytes + 64 * 1024),
+            initial_connection_window_size: windowSize(4 * (policy.envoy.max_body_bytes + 64 * 1024)),
+          },
+        },
+      },
+    },
+    circuit_breakers: {
+      thresholds: [
+        {
+          priority: 'DEFAULT',
+          max_connections: cap.connections,
+          max_pending_requests: cap.streams,
+          max_requests: cap.streams,
+          // ext_proc streams are never retried; the breaker still needs a value.
+          max_retries: 3,
+          track_remaining: true,
+        },
+      ],
+    },
+    type: isIpLiteral(policy.sidecar.host) ? 'STATIC' : 'STRICT_DNS',
+    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(policy.sidecar.host, policy.sidecar.grpc_port) } }] }] },
+  };
+}
+
+/** The sidecar clusters the filters of warmrouteFilters(policy) call. */
+export function sidecarClusters(policy: Policy): Yaml[] {
+  return [sidecarCluster(policy, SIDECAR_CLUSTER), ...(policy.envoy.observe_responses ? [sidecarCluster(policy, OBSERVE_CLUSTER)] : [])];
+}
+
+/** HTTP/2 windows must lie in [65535, 2^31-1]. */
+function windowSize(bytes: number): number {
+  return Math.min(2 ** 31 - 1, Math.max(65_535, bytes));
+}
+
 /**
  * Envoy's own local replies (sidecar unreachable, body too large, upstream
  * connect failure) get the same JSON error body as the sidecar's, in
  * Anthropic's shape on /v1/messages. The sidecar's replies carry details
  * "warmroute_*" and route direct responses "direct_response": both are left alone.
  */
-function localReplyMappers(policy: Policy): Yaml[] {
+export function localReplyMappers(policy: Policy): Yaml[] {
   const cases: Array<[string, string, string, string]> = [
     ['response.code == 413', 'request_too_large', 'request_too_large', `Request body exceeds the gateway limit of ${policy.envoy.max_body_bytes} bytes.`],
     ['response.code_details.startsWith("ext_proc_error")', 'server_error', 'router_unavailable', 'The routing sidecar is unavailable (%RESPONSE_CODE_DETAILS%).'],
@@ -210,7 +288,7 @@ function localReplyMapper(cel: string, type: string, code: string, message: stri
   };
 }
 
-function staticCluster(name: string, url: string): Yaml {
+export function staticCluster(name: string, url: string): Yaml {
   const u = new URL(url);
   const isIp = isIpLiteral(u.hostname);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
@@ -269,7 +347,7 @@ function observeFilter(): Yaml {
     name: 'warmroute.observe',
     typed_config: {
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
-      grpc_service: { envoy_grpc: { cluster_name: SIDECAR_CLUSTER } },
+      grpc_service: { envoy_grpc: { cluster_name: OBSERVE_CLUSTER } },
       observability_mode: true,
       processing_mode: OBSERVE_MODE,
       metadata_options: { forwarding_namespaces: { untyped: [METADATA_NAMESPACE] } },

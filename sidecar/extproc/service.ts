@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import { METADATA_NAMESPACE } from '../envoy/config.ts';
-import { REQUEST_ID_KEY, continueHeaders, errorResponse, extendTimeout, immediate, routeBody } from './responses.ts';
+import { REQUEST_ID_KEY, continueHeaders, errorResponse, extendTimeout, routeBody } from './responses.ts';
+import { gatewayAnswer } from './gateway-answers.ts';
 import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
 import { errorReply, type ErrorReply } from '../control/errors.ts';
-import { anthropicModel, anthropicModels, ollamaTags, openAiModel, openAiModels } from '../control/catalog.ts';
 import type { RequestControl } from '../control/request-control.ts';
 import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
@@ -58,9 +58,15 @@ function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, de
   let idFound = false;
   const onMessage = (msg: ProcessingRequest__Output): void => {
     if (msg.request === 'response_headers') {
-      requestId = msg.metadata_context?.filter_metadata[METADATA_NAMESPACE]?.fields?.[REQUEST_ID_KEY]?.stringValue ?? undefined;
+      const fields = msg.metadata_context?.filter_metadata[METADATA_NAMESPACE]?.fields;
+      requestId = fields?.[REQUEST_ID_KEY]?.stringValue ?? undefined;
       if (!requestId) return; // a request the sidecar refused or never routed
-      route = deps.control.routeOf(requestId);
+      // The observer has its own connection, so the routing stream's end (which
+      // forgets the route) can arrive first, e.g. on a fast 503: the route also
+      // travels in the metadata the sidecar set with its decision.
+      const backend = fields?.backend?.stringValue;
+      const model = fields?.model?.stringValue;
+      route = deps.control.routeOf(requestId) ?? (backend && model ? { backend, model } : undefined);
       const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
       if (route) deps.observeResponse(route.backend, route.model, status);
     } else if (msg.request === 'response_body' && route && !idFound && head.length < RESPONSE_ID_SCAN_BYTES) {
@@ -118,22 +124,8 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
         const method = headers.get(':method') ?? 'GET';
         const path = (headers.get(':path') ?? '/').split('?')[0]!;
         const anthropic = headers.has('anthropic-version');
-        if (method === 'GET' && (path === '/v1/models' || path === '/models')) {
-          const catalog = deps.store.modelCatalog();
-          return send(immediate(200, anthropic ? anthropicModels(catalog) : openAiModels(catalog), 'warmroute_models'));
-        }
-        if (method === 'GET' && path === '/api/tags') return send(immediate(200, ollamaTags(deps.store.modelCatalog()), 'warmroute_models'));
-        if (method === 'GET' && path.startsWith('/v1/models/')) {
-          const id = decodeURIComponent(path.slice('/v1/models/'.length));
-          const one = deps.store.modelCatalog().filter((m) => m.model === id);
-          if (one.length === 0) return fail(errorReply(404, 'model_not_found', `The model '${id}' is not served by any backend.`, { anthropic }));
-          return send(immediate(200, anthropic ? anthropicModel(one) : openAiModel(one), 'warmroute_models'));
-        }
-        if (method === 'GET' && path === '/health') {
-          // For load balancers and clients that check the gateway: up while any backend is.
-          const up = deps.store.views().some((v) => v.healthy);
-          return send(immediate(up ? 200 : 503, JSON.stringify({ status: up ? 'ok' : 'no healthy backend' }), 'warmroute_health'));
-        }
+        const own = gatewayAnswer(method, { path, anthropic, store: deps.store });
+        if (own) return send(own);
         api = BODY_ROUTES.get(path);
         if (!api) return fail(errorReply(404, 'unknown_endpoint', `The gateway does not route ${method} ${path}.`, { anthropic }));
         if (method !== 'POST') return fail(errorReply(405, 'method_not_allowed', `${path} takes POST.`, { anthropic }));

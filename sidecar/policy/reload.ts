@@ -41,6 +41,17 @@ export function validateReload(current: Policy, text: string, source: string): R
   return { ok: true, policy: next };
 }
 
+/**
+ * A Kubernetes ConfigMap volume never rewrites the policy file: the file is a
+ * symlink through `..data`, and an update writes a new timestamped directory,
+ * points `..data_tmp` at it and renames that over `..data`. The watched
+ * directory then reports only `..data_tmp` / `..data` / `..<timestamp>`, never
+ * the policy's own name, so those entries count as a change too.
+ */
+function isAtomicWriterEntry(name: string): boolean {
+  return name.startsWith('..');
+}
+
 export interface PolicyWatcher {
   reload(): Promise<ReloadResult>;
   close(): void;
@@ -73,7 +84,7 @@ export function watchPolicy(file: string, current: () => Policy, apply: (p: Poli
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(dirname(file), (_ev, name) => {
-      if (name === null || name === basename(file)) schedule();
+      if (name === null || name === basename(file) || isAtomicWriterEntry(name)) schedule();
     });
   } catch {
     watcher = undefined; // no watching available: SIGHUP still works

@@ -9,6 +9,8 @@ export const BackendKind = z
 export type BackendKind = z.infer<typeof BackendKind>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+// Istio names the cluster of a ServiceEntry port `outbound|PORT||HOST`.
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.|:-]{0,252}$/;
 
 export const ProbeSpec = z
   .strictObject({
@@ -27,7 +29,11 @@ export const BackendSpec = z
     aliases: z.record(z.string(), z.string()).default({}).describe('Public model name → the id this backend uses for it.'),
     slots: z.number().int().positive().optional().describe('Parallel requests the backend runs at once; default: probed, else 4.'),
     max_models: z.number().int().positive().optional().describe('Distinct models the backend holds at once (1 for a single-GPU llama-swap); default: unlimited.'),
-    cluster: z.string().regex(NAME).optional().describe('Envoy cluster name for cluster_header mode; default: the backend name.'),
+    cluster: z
+      .string()
+      .regex(CLUSTER_NAME, 'letters, digits, _ . - | : (max 253)')
+      .optional()
+      .describe('Envoy cluster name for cluster_header mode; default: the backend name. In Istio, the ServiceEntry’s cluster: outbound|PORT||HOST.'),
     probe: ProbeSpec.prefault({}),
   })
   .describe('One LLM server.');
@@ -131,6 +137,11 @@ export const Policy = z
         grpc_port: z.number().int().min(1).max(65535).default(18090),
         admin_host: z.string().default('127.0.0.1'),
         admin_port: z.number().int().min(1).max(65535).default(18091).describe('Status and metrics; loopback by default.'),
+        admin_token: z
+          .string()
+          .min(16)
+          .optional()
+          .describe('Bearer token for the admin API (dashboard, status, metrics; not /healthz). Required when admin_host is not loopback; env WARMROUTE_ADMIN_TOKEN takes precedence.'),
       })
       .prefault({}),
     envoy: EnvoySpec.prefault({}),

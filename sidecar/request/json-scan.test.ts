@@ -35,6 +35,26 @@ describe('scanJsonObject', () => {
     );
   });
 
+  it('counts array elements and non-object elements as JSON.parse sees them', () => {
+    const element = fc.oneof(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), fc.jsonValue({ maxDepth: 2 }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), fc.oneof(fc.array(element, { maxLength: 6 }), fc.jsonValue({ maxDepth: 1 })), fc.boolean(), (rest, messages, pretty) => {
+        const obj = { ...rest, messages };
+        const s = pretty ? JSON.stringify(obj, null, 2) : JSON.stringify(obj);
+        const m = (JSON.parse(s) as { messages: unknown }).messages;
+        const r = scan(s);
+        if (!Array.isArray(m)) {
+          expect(r.counts.has('messages')).toBe(false);
+          return;
+        }
+        const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+        expect(r.counts.get('messages')).toEqual({ elements: m.length, nonObjects: m.filter((v) => !isObject(v)).length });
+        expect(r.elements.get('messages')!.map((e) => JSON.parse(slice(s, e)!))).toEqual(m.slice(0, 2));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('rejects every truncation of a valid object, as JSON.parse does', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }), fc.nat(), (obj, cut) => {

@@ -14,6 +14,13 @@ export interface ScanResult {
   values: Map<string, [number, number]>;
   /** For wanted array keys: ranges of their first elements (up to `maxElements`). */
   elements: Map<string, Array<[number, number]>>;
+  /** For wanted array keys: how many elements the array has, and how many of them are not objects. */
+  counts: Map<string, ElementCount>;
+}
+
+export interface ElementCount {
+  elements: number;
+  nonObjects: number;
 }
 
 export class JsonSyntaxError extends Error {
@@ -93,6 +100,7 @@ function literalEnd(buf: Buffer, i: number): number {
 export function scanJsonObject(buf: Buffer, wanted: ReadonlySet<string>, elementsOf: ReadonlySet<string> = new Set(), maxElements = 0): ScanResult {
   const values = new Map<string, [number, number]>();
   const elements = new Map<string, Array<[number, number]>>();
+  const counts = new Map<string, ElementCount>();
   const stack: Ctx[] = [];
   let i = 0;
   const n = buf.length;
@@ -103,6 +111,7 @@ export function scanJsonObject(buf: Buffer, wanted: ReadonlySet<string>, element
   let currentKey: string | undefined; // key whose value is being read at depth 1
   let valueStart = -1;
   let elemList: Array<[number, number]> | undefined; // elements being collected (depth 2)
+  let elemCount: ElementCount | undefined; // counted alongside elemList
   let elemStart = -1;
 
   const valueDone = (end: number): void => {
@@ -118,7 +127,11 @@ export function scanJsonObject(buf: Buffer, wanted: ReadonlySet<string>, element
   };
   const valueBegins = (at: number): void => {
     if (stack.length === 1 && currentKey !== undefined) valueStart = at;
-    if (stack.length === 2 && elemList !== undefined) elemStart = at;
+    if (stack.length === 2 && elemList !== undefined) {
+      elemStart = at;
+      elemCount!.elements++;
+      if (buf[at] !== 0x7b) elemCount!.nonObjects++;
+    }
   };
 
   stack.push(Ctx.ObjectKeyOrEnd);
@@ -190,11 +203,18 @@ export function scanJsonObject(buf: Buffer, wanted: ReadonlySet<string>, element
       case Ctx.ObjectValue:
       case Ctx.ArrayValue: {
         valueBegins(i);
+        if (c !== 0x5b && stack.length === 1 && currentKey !== undefined && elementsOf.has(currentKey)) {
+          // A later duplicate key that is not an array replaces the earlier array, as in JSON.parse.
+          elements.delete(currentKey);
+          counts.delete(currentKey);
+        }
         if (c === 0x7b || c === 0x5b) {
           if (stack.length >= MAX_DEPTH) throw new JsonSyntaxError('nesting too deep', i);
           if (c === 0x5b && stack.length === 1 && currentKey !== undefined && elementsOf.has(currentKey)) {
             elemList = [];
+            elemCount = { elements: 0, nonObjects: 0 };
             elements.set(currentKey, elemList);
+            counts.set(currentKey, elemCount);
           }
           stack.push(c === 0x7b ? Ctx.ObjectKeyOrEnd : Ctx.ArrayValueOrEnd);
           i++;
@@ -210,7 +230,7 @@ export function scanJsonObject(buf: Buffer, wanted: ReadonlySet<string>, element
   }
   while (i < n && isWs(buf[i]!)) i++;
   if (i !== n) throw new JsonSyntaxError('trailing data after the JSON object', i);
-  return { values, elements };
+  return { values, elements, counts };
 }
 
 function advanceAfterValue(stack: Ctx[]): void {

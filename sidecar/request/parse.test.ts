@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { claudeCodeSession, parseRequest, RequestError } from './parse.ts';
 import { DEFAULT_SESSION_HEADERS } from '../policy/schema.ts';
 
+const hi = { role: 'user', content: 'hi' };
 const opts = { headers: [...DEFAULT_SESSION_HEADERS], prefixHash: true };
 const parse = (api: Parameters<typeof parseRequest>[0], body: unknown, headers: Record<string, string> = {}) =>
   parseRequest(api, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), new Map(Object.entries(headers)), opts);
 
 describe('parseRequest', () => {
   it('reads model and stream; Ollama streams by default, OpenAI does not', () => {
-    expect(parse('openai-chat', { model: 'm1', messages: [] })).toMatchObject({ model: 'm1', stream: false });
-    expect(parse('openai-chat', { model: 'm1', stream: true })).toMatchObject({ stream: true });
+    expect(parse('openai-chat', { model: 'm1', messages: [hi] })).toMatchObject({ model: 'm1', stream: false });
+    expect(parse('openai-chat', { model: 'm1', stream: true, messages: [hi] })).toMatchObject({ stream: true });
     expect(parse('ollama-chat', { model: 'llama3.2:3b', messages: [] })).toMatchObject({ model: 'llama3.2:3b', stream: true });
     expect(parse('ollama-generate', { model: 'x', stream: false })).toMatchObject({ stream: false });
   });
@@ -22,7 +23,7 @@ describe('parseRequest', () => {
     ['header injection', { model: 'm\r\nx-warmroute-endpoint: 1.2.3.4:80' }, 400, 'invalid_model'],
     ['path traversal', { model: '../../etc/passwd' }, 400, 'invalid_model'],
     ['url', { model: 'http://evil.example/m' }, 400, 'invalid_model'],
-    ['non-boolean stream', { model: 'm', stream: 'yes' }, 400, 'invalid_stream'],
+    ['non-boolean stream', { model: 'm', stream: 'yes', messages: [hi] }, 400, 'invalid_stream'],
   ])('refuses %s', (_n, body, status, code) => {
     try {
       parse('openai-chat', body);
@@ -35,7 +36,7 @@ describe('parseRequest', () => {
   });
 
   it('takes the session from client headers first, in policy order', () => {
-    const r = parse('anthropic-messages', { model: 'm', metadata: { user_id: 'user_ab_account__session_11111111-2222' } }, {
+    const r = parse('anthropic-messages', { model: 'm', max_tokens: 8, messages: [hi], metadata: { user_id: 'user_ab_account__session_11111111-2222' } }, {
       'x-session-id': 'generic',
       'x-claude-code-session-id': 'cc-1',
     });
@@ -43,11 +44,11 @@ describe('parseRequest', () => {
   });
 
   it('falls back to body fields: prompt_cache_key, previous_response_id, Claude Code metadata, user', () => {
-    expect(parse('openai-responses', { model: 'm', prompt_cache_key: 'thread-9', user: 'u' }).sessionKey).toBe('thread-9');
+    expect(parse('openai-responses', { model: 'm', input: 'hi', prompt_cache_key: 'thread-9', user: 'u' }).sessionKey).toBe('thread-9');
     expect(parse('openai-responses', { model: 'm', previous_response_id: 'resp_1' })).toMatchObject({ sessionKey: 'resp_1', previousResponseId: 'resp_1' });
-    expect(parse('anthropic-messages', { model: 'm', metadata: { user_id: 'user_ab_account__session_d2e70091-3007' } }).sessionKey).toBe('d2e70091-3007');
-    expect(parse('anthropic-messages', { model: 'm', metadata: { user_id: JSON.stringify({ device_id: 'x', session_id: 'sid-2' }) } }).sessionKey).toBe('sid-2');
-    expect(parse('openai-chat', { model: 'm', user: 'alice' })).toMatchObject({ sessionKey: 'alice', sessionSource: 'body:user' });
+    expect(parse('anthropic-messages', { model: 'm', max_tokens: 8, messages: [hi], metadata: { user_id: 'user_ab_account__session_d2e70091-3007' } }).sessionKey).toBe('d2e70091-3007');
+    expect(parse('anthropic-messages', { model: 'm', max_tokens: 8, messages: [hi], metadata: { user_id: JSON.stringify({ device_id: 'x', session_id: 'sid-2' }) } }).sessionKey).toBe('sid-2');
+    expect(parse('openai-chat', { model: 'm', messages: [hi], user: 'alice' })).toMatchObject({ sessionKey: 'alice', sessionSource: 'body:user' });
   });
 
   it('hashes the conversation prefix so every turn of a conversation gets the same key', () => {
@@ -59,8 +60,8 @@ describe('parseRequest', () => {
     expect(turn1.sessionSource).toBe('prefix-hash');
     expect(turn1.sessionKey).toBe(turn2.sessionKey);
     expect(other.sessionKey).not.toBe(turn1.sessionKey);
-    const a1 = parse('anthropic-messages', { model: 'm', system: 'sys', messages: [u1] });
-    const a2 = parse('anthropic-messages', { model: 'm', system: 'sys', messages: [u1, { role: 'assistant', content: 'ok' }] });
+    const a1 = parse('anthropic-messages', { model: 'm', max_tokens: 8, system: 'sys', messages: [u1] });
+    const a2 = parse('anthropic-messages', { model: 'm', max_tokens: 8, system: 'sys', messages: [u1, { role: 'assistant', content: 'ok' }] });
     expect(a1.sessionKey).toBe(a2.sessionKey);
   });
 
@@ -72,14 +73,14 @@ describe('parseRequest', () => {
 
 describe('parseRequest reads values as the backend will', () => {
   it('decodes escaped keys, so "mod\\u0065l" cannot smuggle a second model past the allowlist', () => {
-    const r = parse('openai-chat', '{"model":"m1","mod\\u0065l":"secret"}');
+    const r = parse('openai-chat', '{"model":"m1","mod\\u0065l":"secret","messages":[{}]}');
     expect(r.model).toBe('secret');
   });
 
   it.each([
-    ['model', '{"model":"m\\q"}'],
-    ['prompt_cache_key', '{"model":"m","prompt_cache_key":"a\\x"}'],
-    ['metadata', '{"model":"m","metadata":{"user_id":"\\u12"}}'],
+    ['model', '{"model":"m\\q","messages":[{}]}'],
+    ['prompt_cache_key', '{"model":"m","messages":[{}],"prompt_cache_key":"a\\x"}'],
+    ['metadata', '{"model":"m","max_tokens":1,"messages":[{}],"metadata":{"user_id":"\\u12"}}'],
   ])('an invalid escape in %s is a 400, not a crash', (_f, body) => {
     expect(() => parse(body.includes('metadata') ? 'anthropic-messages' : 'openai-chat', body)).toThrow(RequestError);
   });

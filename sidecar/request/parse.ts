@@ -3,6 +3,7 @@
 // HTTP status the client gets) and bounded (no full parse of large bodies).
 import { createHash } from 'node:crypto';
 import { JsonSyntaxError, scanJsonObject } from './json-scan.ts';
+import { checkShape, SHAPE_ARRAYS, SHAPE_KEYS } from './shape.ts';
 
 export type ApiKind =
   | 'openai-chat'
@@ -55,8 +56,8 @@ const MAX_SESSION_KEY = 256;
 const MODEL_NAME = /^[\w.:@+/-]+$/;
 const PREFIX_HASH_LIMIT = 256 * 1024;
 
-const WANTED = new Set(['model', 'stream', 'prompt_cache_key', 'previous_response_id', 'user', 'metadata', 'system', 'instructions', 'input', 'prompt']);
-const ELEMENTS = new Set(['messages']);
+const WANTED = new Set(['model', 'stream', 'prompt_cache_key', 'previous_response_id', 'user', 'metadata', 'system', 'instructions', ...SHAPE_KEYS]);
+const ELEMENTS = new Set<string>(SHAPE_ARRAYS);
 
 /** Ollama's chat/generate stream unless told otherwise; the OpenAI and Anthropic APIs do not. */
 const STREAMS_BY_DEFAULT: ReadonlySet<ApiKind> = new Set(['ollama-chat', 'ollama-generate']);
@@ -113,6 +114,9 @@ export function parseRequest(api: ApiKind, body: Buffer, headers: ReadonlyMap<st
       parsed.sessionSource = 'prefix-hash';
     }
   }
+  // After every value is decoded, so a bad escape anywhere is still reported as invalid JSON first.
+  const problem = checkShape(api, body, scan);
+  if (problem) throw new RequestError(400, problem.code, problem.message);
   return parsed;
 }
 

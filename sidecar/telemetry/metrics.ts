@@ -4,6 +4,12 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Datastore, Transition } from '../backends/datastore.ts';
 import type { Admission } from '../control/request-control.ts';
 
+/**
+ * The `model` label of a name no backend lists or reports. Clients choose model
+ * names; a label per name would let any client grow the series set without bound.
+ */
+export const UNKNOWN_MODEL = 'unknown';
+
 const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
 export class Metrics {
@@ -17,7 +23,10 @@ export class Metrics {
   private readonly reloads = new Counter({ name: 'warmroute_policy_reloads_total', help: 'Policy reloads by result (applied, rejected).', labelNames: ['result'], registers: [this.registry] });
   private readonly decisionLatency = new Histogram({ name: 'warmroute_decision_seconds', help: 'ext_proc decision latency for requests dispatched without queueing (body received → answer written).', buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01], registers: [this.registry] });
 
-  constructor(store: Datastore, queueDepth: () => number) {
+  constructor(
+    private readonly store: Datastore,
+    queueDepth: () => number,
+  ) {
     new Gauge({ name: 'warmroute_queue_depth', help: 'Requests waiting in the sidecar.', registers: [this.registry], collect() { this.set(queueDepth()); } });
     new Gauge({
       name: 'warmroute_backend_in_flight',
@@ -25,6 +34,7 @@ export class Metrics {
       labelNames: ['backend'],
       registers: [this.registry],
       collect() {
+        this.reset(); // a backend removed by a reload loses its series
         for (const v of store.views()) this.set({ backend: v.name }, v.inFlight);
       },
     });
@@ -34,6 +44,7 @@ export class Metrics {
       labelNames: ['backend'],
       registers: [this.registry],
       collect() {
+        this.reset();
         for (const v of store.views()) this.set({ backend: v.name }, v.healthy ? 1 : 0);
       },
     });
@@ -49,7 +60,8 @@ export class Metrics {
     });
   }
 
-  admission(model: string, o: Admission): void {
+  admission(requested: string, o: Admission): void {
+    const model = this.store.hasModelRecord(requested) ? requested : UNKNOWN_MODEL;
     if (o.type === 'reject') {
       this.requests.inc({ model, backend: '', outcome: o.code });
       return;
