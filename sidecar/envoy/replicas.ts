@@ -12,7 +12,7 @@ export interface ReplicaOptions {
   healthIntervalMs?: number;
 }
 
-/** Marks a request's second pass through the listener after its first replica failed before deciding. */
+/** Counts a request's extra passes through the listener after its replica failed before deciding. */
 export const REPLICA_RETRY_HEADER = 'x-warmroute-replica-retry';
 export const SELF_CLUSTER = 'warmroute_self';
 
@@ -60,7 +60,7 @@ export function withSidecarReplicas(bootstrapYaml: string, replicas: readonly st
   if (!sidecarClusters.some((c) => c.name === SIDECAR_CLUSTER)) throw new Error(`withSidecarReplicas: ${SIDECAR_CLUSTER} does not reach ${replicas[0]}`);
   const interval = `${(opts.healthIntervalMs ?? 1000) / 1000}s`;
   for (const cluster of sidecarClusters) replicate(cluster, replicas, interval);
-  if (replicas.length > 1) addSecondPass(doc);
+  if (replicas.length > 1) addPasses(doc, replicas.length);
   return header + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
@@ -79,18 +79,26 @@ function replicate(cluster: Cluster, replicas: readonly string[], interval: stri
   cluster.common_lb_config ??= { healthy_panic_threshold: { value: 1 } };
 }
 
-/** Before the no-decision routes: an unmarked request without a decision goes round the listener once more. */
-function addSecondPass(doc: Bootstrap): void {
+/**
+ * Before the no-decision routes: a request without a decision goes round the
+ * listener again, up to `passes` more times (one per replica: each failed
+ * connection ejects its replica, so a later pass reaches a live one). The
+ * header counts the passes; a client that sends it only gives up its retries.
+ */
+function addPasses(doc: Bootstrap, passes: number): void {
   const listener = doc.static_resources.listeners[0]!;
   const routes = listener.filter_chains[0]!.filters[0]!.typed_config.route_config!.virtual_hosts[0]!.routes;
   const routed = routes.map((r) => (r.match.headers ?? []).some((h) => ROUTING_HEADERS.includes(h.name as (typeof ROUTING_HEADERS)[number]))).lastIndexOf(true);
   if (routed < 0) throw new Error('withSidecarReplicas: no routed route in the bootstrap');
-  const secondPass: Yaml = {
-    match: { prefix: '/', headers: [{ name: REPLICA_RETRY_HEADER, present_match: false }] },
-    route: { cluster: SELF_CLUSTER, timeout: '0s' },
-    request_headers_to_add: [{ header: { key: REPLICA_RETRY_HEADER, value: '1' } }],
-  };
-  routes.splice(routed + 1, 0, secondPass as Route);
+  const again = (match: Yaml, next: number): Route =>
+    ({
+      match: { prefix: '/', headers: [{ name: REPLICA_RETRY_HEADER, ...match }] },
+      route: { cluster: SELF_CLUSTER, timeout: '0s' },
+      request_headers_to_add: [{ header: { key: REPLICA_RETRY_HEADER, value: String(next) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }],
+    }) as Route;
+  const passRoutes = [again({ present_match: false }, 1)];
+  for (let k = 1; k < passes; k++) passRoutes.push(again({ string_match: { exact: String(k) } }, k + 1));
+  routes.splice(routed + 1, 0, ...passRoutes);
   const { address, port_value } = listener.address.socket_address;
   const self = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
   doc.static_resources.clusters.push({

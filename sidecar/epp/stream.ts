@@ -12,10 +12,10 @@ import { randomUUID } from 'node:crypto';
 import type { ProcessingRequest__Output } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import type { ExtProcStream, ServiceDeps } from '../extproc/service.ts';
-import { continueHeaders, errorResponse, extendTimeout, immediate } from '../extproc/responses.ts';
+import { continueHeaders, errorResponse, extendTimeout } from '../extproc/responses.ts';
+import { gatewayAnswer } from '../extproc/gateway-answers.ts';
 import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
 import { errorReply, type ErrorReply } from '../control/errors.ts';
-import { ollamaTags, openAiModels } from '../control/catalog.ts';
 import { rewriteModel } from '../request/rewrite.ts';
 import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids.ts';
 import type { DecisionRecord } from '../scheduler/types.ts';
@@ -99,8 +99,9 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
     const method = headers.get(':method') ?? 'GET';
     path = (headers.get(':path') ?? '/').split('?')[0]!;
     const anthropic = headers.has('anthropic-version');
-    if (method === 'GET' && (path === '/v1/models' || path === '/models')) return send(immediate(200, openAiModels(deps.store.modelCatalog()), 'warmroute_models'));
-    if (method === 'GET' && path === '/api/tags') return send(immediate(200, ollamaTags(deps.store.modelCatalog()), 'warmroute_models'));
+    // The pool's model list and health come from warmroute's picture of every endpoint, as on its own gateway.
+    const own = gatewayAnswer(method, { path, anthropic, store: deps.store });
+    if (own) return send(own);
     api = BODY_ROUTES.get(path);
     if (!api) return fail(errorReply(404, 'unknown_endpoint', `The endpoint picker does not route ${method} ${path}.`, { anthropic }));
     if (method !== 'POST') return fail(errorReply(405, 'method_not_allowed', `${path} takes POST.`, { anthropic }));
