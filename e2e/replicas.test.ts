@@ -1,7 +1,7 @@
 // Two sidecar replicas (separate `warmroute sidecar` processes with the same
 // policy, each probing the same backends) as the endpoints of one Envoy's
-// ext_proc cluster (sidecar/envoy/replicas.ts: gRPC health checks, outlier
-// detection). Envoy spreads the ext_proc streams over both replicas, so the
+// ext_proc cluster (policy `sidecar.replicas`, rendered by
+// sidecar/envoy/replicas.ts: gRPC health checks, outlier detection). Envoy spreads the ext_proc streams over both replicas, so the
 // turns of a conversation are decided by either one.
 //  - Each conversation (same session key) lands on one backend whichever
 //    replica decides: the replicas share no state, but they see the same
@@ -22,7 +22,6 @@ import { eventually, freePort } from './harness.ts';
 import { post, readSse, chatDeltas } from './helpers-slice.ts';
 import { Policy, type PolicyInput } from '../sidecar/policy/schema.ts';
 import { renderEnvoyConfig } from '../sidecar/envoy/config.ts';
-import { withSidecarReplicas } from '../sidecar/envoy/replicas.ts';
 import { launchEnvoy, type RunningEnvoy } from '../sidecar/envoy/launch.ts';
 import { startSim, type RunningSim, type SimSpec } from '../sim/index.ts';
 import { PROJECT_ROOT } from '../sidecar/util/project-root.ts';
@@ -92,7 +91,8 @@ describe('two sidecar replicas behind one Envoy', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'warmroute-replicas-'));
     for (let i = 0; i < 2; i++) replicas.push(await startReplica(base, dir, i));
-    const config = withSidecarReplicas(renderEnvoyConfig({ ...base, sidecar: { ...base.sidecar, grpc_port: replicas[0]!.grpcPort } }), replicas.map((r) => `127.0.0.1:${r.grpcPort}`), { healthIntervalMs: 500 });
+    // The policy Envoy is rendered from names the first replica and lists the other (sidecar.replicas).
+    const config = renderEnvoyConfig({ ...base, sidecar: { ...base.sidecar, grpc_port: replicas[0]!.grpcPort, replicas: [`127.0.0.1:${replicas[1]!.grpcPort}`] } });
     envoy = await launchEnvoy(config, envoyAdmin);
     url = `http://127.0.0.1:${listenPort}`;
     // Both replicas have probed every backend: m1 is warm on a, b and c alike.

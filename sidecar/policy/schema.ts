@@ -135,6 +135,10 @@ export const Policy = z
         host: z.string().default('127.0.0.1').describe('Where Envoy reaches the sidecar’s gRPC port (an IP or a DNS name, e.g. a compose service).'),
         bind_host: z.string().default('127.0.0.1').describe('Address the sidecar’s gRPC server binds (0.0.0.0 in containers).'),
         grpc_port: z.number().int().min(1).max(65535).default(18090),
+        replicas: z
+          .array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port'))
+          .default([])
+          .describe('Other sidecar replicas Envoy may use (host:grpc_port), after host:grpc_port; each keeps its own queue (docs/replicas.md).'),
         admin_host: z.string().default('127.0.0.1'),
         admin_port: z.number().int().min(1).max(65535).default(18091).describe('Status and metrics; loopback by default.'),
         admin_token: z
