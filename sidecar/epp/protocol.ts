@@ -7,7 +7,7 @@ import type { ProcessingRequest__Output } from '../extproc/generated/envoy/servi
 import type { ProcessingResponse } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import type { Struct } from '../extproc/generated/google/protobuf/Struct.ts';
 import { METADATA_NAMESPACE } from '../envoy/config.ts';
-import { REQUEST_ID_KEY } from '../extproc/responses.ts';
+import { REQUEST_ID_KEY, struct } from '../extproc/responses.ts';
 
 /** Header (and metadata key) carrying the picked endpoint(s): `ip:port[,ip:port…]`, first one primary. */
 export const DESTINATION_ENDPOINT = 'x-gateway-destination-endpoint';
@@ -94,14 +94,4 @@ export function streamedChunk(direction: 'request_body' | 'response_body', body:
 /** Let a message through unchanged. */
 export function pass(kind: 'request_headers' | 'response_headers' | 'request_body' | 'response_body' | 'request_trailers' | 'response_trailers'): ProcessingResponse {
   return kind === 'request_trailers' || kind === 'response_trailers' ? { [kind]: {} } : { [kind]: { response: {} } };
-}
-
-function struct(ns: Record<string, Record<string, string>>): Struct {
-  const fields: NonNullable<Struct['fields']> = {};
-  for (const [name, kv] of Object.entries(ns)) {
-    const inner: NonNullable<Struct['fields']> = {};
-    for (const [k, v] of Object.entries(kv)) inner[k] = { stringValue: v };
-    fields[name] = { structValue: { fields: inner } };
-  }
-  return { fields };
 }

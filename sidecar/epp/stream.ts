@@ -8,22 +8,19 @@
 // without waiting; the headers answer is deferred until the body is complete
 // and then carries the pick; every body byte is re-emitted by the processor,
 // both ways). The first message's protocol_config tells which. No I/O here.
-import { randomUUID } from 'node:crypto';
 import type { ProcessingRequest__Output } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import type { ExtProcStream, ServiceDeps } from '../extproc/service.ts';
+import { decide, onStreamEnd, QUEUE_TIMEOUT_MARGIN_MS } from '../extproc/decide.ts';
 import { continueHeaders, errorResponse, extendTimeout } from '../extproc/responses.ts';
 import { gatewayAnswer } from '../extproc/gateway-answers.ts';
-import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
+import { BODY_ROUTES, type ApiKind } from '../request/parse.ts';
 import { errorReply, type ErrorReply } from '../control/errors.ts';
-import { rewriteModel } from '../request/rewrite.ts';
 import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids.ts';
 import type { DecisionRecord } from '../scheduler/types.ts';
 import { EndpointIndex } from './endpoints.ts';
 import { pass, pickOnBody, pickOnHeaders, readServed, readSubset, streamedChunk, type Pick } from './protocol.ts';
 
-/** Same margin as the routing stream: the sidecar's own queue timeout answers before Envoy's. */
-const QUEUE_TIMEOUT_MARGIN_MS = 5_000;
 
 const indexes = new WeakMap<ServiceDeps['store'], EndpointIndex>();
 function indexFor(store: ServiceDeps['store']): EndpointIndex {
@@ -47,6 +44,9 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
   let route: { backend: string; model: string; primary: string } | undefined;
   let responseHead = '';
   let responseIdFound = false;
+  /** FULL_DUPLEX: request trailers arrived before the pick; answered after it, in order. */
+  let trailersWaiting = false;
+  let picked = false;
   let done = false;
 
   const send = (r: ProcessingResponse): void => {
@@ -58,13 +58,7 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
     done = true;
     if (requestId !== undefined) deps.control.finish(requestId);
   };
-  call.on('end', () => {
-    finish();
-    call.end();
-  });
-  call.on('cancelled', finish);
-  call.on('close', finish);
-  call.on('error', finish);
+  onStreamEnd(call, finish);
 
   const onMessage = (msg: ProcessingRequest__Output): void => {
     try {
@@ -74,9 +68,11 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
         case 'request_body':
           return onBodyChunk(msg.request_body?.body ?? Buffer.alloc(0), msg.request_body?.end_of_stream ?? false);
         case 'request_trailers':
-          // Trailers end the body when the gateway sends them (trailer mode SEND).
+          // Trailers end the body when the gateway sends them (trailer mode SEND); answers go in message order.
+          if (duplexRequest && !picked) trailersWaiting = true;
+          else send(pass('request_trailers'));
           if (!bodyDone && api) completeBody();
-          return send(pass('request_trailers'));
+          return;
         case 'response_headers':
           return onResponseHeaders(msg);
         case 'response_body':
@@ -126,68 +122,45 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
 
   function completeBody(): void {
     bodyDone = true;
-    decide(Buffer.concat(chunks), api!);
+    decideOn(Buffer.concat(chunks), api!);
     chunks.length = 0;
   }
 
-  function decide(body: Buffer, apiKind: ApiKind): void {
-    const receivedAt = performance.now();
-    const policy = deps.policy();
-    const anthropic = apiKind === 'anthropic-messages';
-    let parsed;
-    try {
-      parsed = parseRequest(apiKind, body, headers, { headers: policy.sessions.headers, prefixHash: policy.sessions.prefix_hash });
-    } catch (e) {
-      if (e instanceof RequestError) return fail(errorReply(e.status, e.code, e.message, { anthropic }));
-      throw e;
-    }
+  function decideOn(body: Buffer, apiKind: ApiKind): void {
     let allowedBackends: string[] | undefined;
     if (subset !== undefined) {
       allowedBackends = indexFor(deps.store).backendsIn(subset);
       if (allowedBackends.length === 0) {
         const message = `None of the gateway's ${subset.length} candidate endpoints is a backend warmroute knows.`;
-        return fail(errorReply(503, 'no_healthy_backend', message, { anthropic, retryAfterS: 1 }));
+        return fail(errorReply(503, 'no_healthy_backend', message, { anthropic: apiKind === 'anthropic-messages', retryAfterS: 1 }));
       }
     }
-    const id = randomUUID();
-    requestId = id;
-    const { queued, decision } = deps.control.admit({
-      id,
-      model: parsed.model,
-      sessionKey: parsed.sessionKey,
-      pinnedBackend: parsed.previousResponseId ? deps.responseIds.backendOf(parsed.previousResponseId) : undefined,
+    decide({
+      deps,
+      apiKind,
+      body,
+      headers,
       allowedBackends,
-      promptBytes: parsed.bodyBytes,
-      stream: parsed.stream,
-    });
-    if (queued && !duplexRequest) send(extendTimeout(policy.scheduler.queue.timeout_ms + QUEUE_TIMEOUT_MARGIN_MS));
-    void decision.then((o) => {
-      if (done) return;
-      if (o.type === 'reject') {
-        requestId = undefined;
-        return fail(errorReply(o.status, o.code, o.message, { anthropic, retryAfterS: o.retryAfterS }));
-      }
-      const r = o.record;
-      const endpoints = endpointList(r);
-      if (endpoints.length === 0) {
-        deps.control.finish(id, { ok: false });
-        requestId = undefined;
-        return fail(errorReply(503, 'no_healthy_backend', 'The chosen backend is no longer configured.', { anthropic, retryAfterS: 1 }));
-      }
-      route = { backend: r.backend, model: r.model, primary: endpoints[0]! };
-      const newBody = r.backendModelId !== parsed.model ? rewriteModel(body, r.backendModelId) : undefined;
-      const pick: Pick = {
-        endpoints,
-        requestId: id,
-        body: newBody,
-        addJsonContentType: !(headers.get('content-type') ?? '').includes('json'),
-        metadata: { backend: r.backend, model: r.model, reason: r.reason, queued_ms: String(Math.round(r.queuedMs)), session: parsed.sessionKey ?? '' },
-      };
-      if (duplexRequest) {
-        send(pickOnHeaders(pick));
-        send(streamedChunk('request_body', newBody ?? body, true));
-      } else send(pickOnBody(pick));
-      if (!queued) deps.decided(performance.now() - receivedAt);
+      closed: () => done,
+      hold: (id) => (requestId = id),
+      fail,
+      queued: () => {
+        // FULL_DUPLEX has no per-message timer to extend.
+        if (!duplexRequest) send(extendTimeout(deps.policy().scheduler.queue.timeout_ms + QUEUE_TIMEOUT_MARGIN_MS));
+      },
+      dispatch: (d) => {
+        const endpoints = endpointList(d.record);
+        if (endpoints.length === 0) return false;
+        route = { backend: d.record.backend, model: d.record.model, primary: endpoints[0]! };
+        const pick: Pick = { endpoints, requestId: d.requestId, body: d.rewrittenBody, addJsonContentType: d.addJsonContentType, metadata: d.metadata };
+        picked = true;
+        if (duplexRequest) {
+          send(pickOnHeaders(pick));
+          send(streamedChunk('request_body', d.rewrittenBody ?? body, !trailersWaiting));
+          if (trailersWaiting) send(pass('request_trailers'));
+        } else send(pickOnBody(pick));
+        return true;
+      },
     });
   }
 
