@@ -9,13 +9,12 @@
 // and then carries the pick; every body byte is re-emitted by the processor,
 // both ways). The first message's protocol_config tells which. No I/O here.
 import type { ProcessingRequest__Output } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
-import type { ProcessingResponse } from '../extproc/generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import type { ExtProcStream, ServiceDeps } from '../extproc/service.ts';
-import { decide, onStreamEnd, QUEUE_TIMEOUT_MARGIN_MS } from '../extproc/decide.ts';
-import { continueHeaders, errorResponse, extendTimeout } from '../extproc/responses.ts';
+import { decide, headerMap, QUEUE_TIMEOUT_MARGIN_MS, requestStream } from '../extproc/decide.ts';
+import { continueHeaders, extendTimeout } from '../extproc/responses.ts';
 import { gatewayAnswer } from '../extproc/gateway-answers.ts';
 import { BODY_ROUTES, type ApiKind } from '../request/parse.ts';
-import { errorReply, type ErrorReply } from '../control/errors.ts';
+import { errorReply } from '../control/errors.ts';
 import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids.ts';
 import type { DecisionRecord } from '../scheduler/types.ts';
 import { EndpointIndex } from './endpoints.ts';
@@ -40,25 +39,13 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
   const chunks: Buffer[] = [];
   let bodyBytes = 0;
   let bodyDone = false;
-  let requestId: string | undefined;
   let route: { backend: string; model: string; primary: string } | undefined;
   let responseHead = '';
   let responseIdFound = false;
   /** FULL_DUPLEX: request trailers arrived before the pick; answered after it, in order. */
   let trailersWaiting = false;
   let picked = false;
-  let done = false;
-
-  const send = (r: ProcessingResponse): void => {
-    if (!done && !call.destroyed && call.writable) call.write(r);
-  };
-  const fail = (e: ErrorReply): void => send(errorResponse(e));
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    if (requestId !== undefined) deps.control.finish(requestId);
-  };
-  onStreamEnd(call, finish);
+  const { send, fail, hold, closed } = requestStream(call, deps);
 
   const onMessage = (msg: ProcessingRequest__Output): void => {
     try {
@@ -89,8 +76,7 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
   };
 
   function onHeaders(msg: ProcessingRequest__Output): void {
-    headers = new Map();
-    for (const h of msg.request_headers?.headers?.headers ?? []) headers.set(h.key.toLowerCase(), h.raw_value.length ? h.raw_value.toString('utf8') : h.value);
+    headers = headerMap(msg.request_headers?.headers?.headers);
     subset = readSubset(msg.metadata_context);
     const method = headers.get(':method') ?? 'GET';
     path = (headers.get(':path') ?? '/').split('?')[0]!;
@@ -141,8 +127,8 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
       body,
       headers,
       allowedBackends,
-      closed: () => done,
-      hold: (id) => (requestId = id),
+      closed,
+      hold,
       fail,
       queued: () => {
         // FULL_DUPLEX has no per-message timer to extend.

@@ -8,6 +8,8 @@ import type { ExtProcStream, ServiceDeps } from './service.ts';
 import { parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
 import { errorReply, type ErrorReply } from '../control/errors.ts';
 import { rewriteModel } from '../request/rewrite.ts';
+import { errorResponse } from './responses.ts';
+import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import type { DecisionRecord } from '../scheduler/types.ts';
 
 /** Margin on top of the queue timeout for Envoy's wait, so the sidecar's own 503 wins the race. */
@@ -88,11 +90,28 @@ export function decide(r: DecideRequest): void {
   });
 }
 
+/** One request's stream: answers go out while it is open; its end finishes the request exactly once. */
+export interface RequestStream {
+  send(r: ProcessingResponse): void;
+  /** Refuse with a JSON error (an immediate response). */
+  fail(e: ErrorReply): void;
+  /** The id the request holds a queue place or slot under (released when the stream ends); undefined = nothing. */
+  hold(id: string | undefined): void;
+  closed(): boolean;
+}
+
 /**
  * Envoy ends the stream (END_STREAM then RST) when the HTTP exchange ends for
- * any reason: the first of these events finishes the request (idempotently).
+ * any reason: the first of these events finishes the request.
  */
-export function onStreamEnd(call: ExtProcStream, finish: () => void): void {
+export function requestStream(call: ExtProcStream, deps: ServiceDeps): RequestStream {
+  let done = false;
+  let held: string | undefined;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    if (held !== undefined) deps.control.finish(held);
+  };
   call.on('end', () => {
     finish();
     call.end(); // Envoy half-closed: close our side too so the HTTP/2 stream is freed at once
@@ -100,4 +119,15 @@ export function onStreamEnd(call: ExtProcStream, finish: () => void): void {
   call.on('cancelled', finish);
   call.on('close', finish);
   call.on('error', finish);
+  const send = (r: ProcessingResponse): void => {
+    if (!done && !call.destroyed && call.writable) call.write(r);
+  };
+  return { send, fail: (e) => send(errorResponse(e)), hold: (id) => (held = id), closed: () => done };
+}
+
+/** Request headers by lower-case name. */
+export function headerMap(list: ReadonlyArray<{ key: string; value: string; raw_value: Buffer }> | undefined): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const h of list ?? []) headers.set(h.key.toLowerCase(), h.raw_value.length ? h.raw_value.toString('utf8') : h.value);
+  return headers;
 }

@@ -7,16 +7,16 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import { METADATA_NAMESPACE } from '../envoy/config.ts';
-import { REQUEST_ID_KEY, continueHeaders, errorResponse, extendTimeout, routeBody } from './responses.ts';
+import { REQUEST_ID_KEY, continueHeaders, extendTimeout, routeBody } from './responses.ts';
 import { gatewayAnswer } from './gateway-answers.ts';
 import { BODY_ROUTES, type ApiKind } from '../request/parse.ts';
-import { errorReply, type ErrorReply } from '../control/errors.ts';
+import { errorReply } from '../control/errors.ts';
 import type { RequestControl } from '../control/request-control.ts';
 import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
 import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids.ts';
 import { eppStream } from '../epp/stream.ts';
-import { decide, onStreamEnd, QUEUE_TIMEOUT_MARGIN_MS } from './decide.ts';
+import { decide, headerMap, QUEUE_TIMEOUT_MARGIN_MS, requestStream } from './decide.ts';
 
 export type ExtProcStream = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>;
 
@@ -89,28 +89,13 @@ function headerValue(list: Array<{ key: string; value: string; raw_value: Buffer
 function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
   let headers = new Map<string, string>();
   let api: ApiKind | undefined;
-  let requestId: string | undefined;
   let bodySeen = false;
-  let done = false;
-
-  const send = (r: ProcessingResponse): void => {
-    if (!done && !call.destroyed && call.writable) call.write(r);
-  };
-  const fail = (e: ErrorReply): void => send(errorResponse(e));
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    if (requestId !== undefined) deps.control.finish(requestId);
-  };
-  onStreamEnd(call, finish);
+  const { send, fail, hold, closed } = requestStream(call, deps);
 
   const onMessage = (msg: ProcessingRequest__Output): void => {
     try {
       if (msg.request === 'request_headers' && msg.request_headers) {
-        headers = new Map();
-        for (const h of msg.request_headers.headers?.headers ?? []) {
-          headers.set(h.key.toLowerCase(), h.raw_value.length ? h.raw_value.toString('utf8') : h.value);
-        }
+        headers = headerMap(msg.request_headers.headers?.headers);
         const method = headers.get(':method') ?? 'GET';
         const path = (headers.get(':path') ?? '/').split('?')[0]!;
         const anthropic = headers.has('anthropic-version');
@@ -145,8 +130,8 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
       apiKind,
       body,
       headers,
-      closed: () => done,
-      hold: (id) => (requestId = id),
+      closed,
+      hold,
       fail,
       queued: () => send(extendTimeout(deps.policy().scheduler.queue.timeout_ms + QUEUE_TIMEOUT_MARGIN_MS)),
       dispatch: (d) => {
