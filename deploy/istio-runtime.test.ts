@@ -1,11 +1,11 @@
-// The Istio ingress-gateway variant, run: a real Envoy with an Istio-shaped
-// gateway config (deploy/istio-proxy.ts) patched by the rendered EnvoyFilter
+// Both Istio variants, run: a real Envoy with an Istio-shaped gateway or
+// client-sidecar config (deploy/istio-proxy.ts) patched by the rendered EnvoyFilter
 // (deploy/envoyfilter.ts), the real sidecar, and simulated backends behind
 // the clusters Istio makes from the rendered ServiceEntries. Only cluster DNS
 // is stood in for (the Service and ServiceEntry hosts resolve to loopback).
 // It shows the patches work, not just parse: a request on the LLM host is
 // routed by the sidecar to the backend that serves its model (through the
-// official OpenAI SDK); a request on another host of the same gateway never
+// official OpenAI SDK); a request on another host of the same listener never
 // reaches the sidecar; a client-sent routing header changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
@@ -21,11 +21,14 @@ import { applyEnvoyFilter, type ConfigPatch } from './envoyfilter.ts';
 import { istioProxyBootstrap, resolveClusters } from './istio-proxy.ts';
 import { fetchWithHost } from './host-fetch.ts';
 
-const LLM_HOST = 'llm.example.com';
-const SHOP_HOST = 'shop.example.com';
 const SIDECAR_HOST = 'warmroute.warmroute.svc.cluster.local';
+const MAX_BODY = 3 * 1024 * 1024;
+const VARIANTS = [
+  { target: 'gateway', context: 'GATEWAY', LLM_HOST: 'llm.example.com', SHOP_HOST: 'shop.example.com' },
+  { target: 'sidecar', context: 'SIDECAR_OUTBOUND', LLM_HOST: 'llm.agents.svc.cluster.local', SHOP_HOST: 'shop.agents.svc.cluster.local' },
+] as const;
 
-describe('Istio ingress gateway patched by the rendered EnvoyFilter', () => {
+describe.each(VARIANTS)('Istio $target ($context) patched by the rendered EnvoyFilter', ({ target, context, LLM_HOST, SHOP_HOST }) => {
   let sims: Record<string, RunningSim> = {};
   let shop: Server | undefined;
   let shopHits = 0;
@@ -49,20 +52,20 @@ describe('Istio ingress gateway patched by the rendered EnvoyFilter', () => {
 
     const backends = Object.entries(sims).map(([name, s]) => ({ name, kind: 'openai' as const, url: s.url, models: s.spec.models.map((m) => m.id), cluster: `outbound|${s.port}||${name}.warmroute.internal` }));
     // The policy as it would sit in the ConfigMap...
-    const meshPolicy = Policy.parse({ sidecar: { host: SIDECAR_HOST, bind_host: '0.0.0.0', admin_host: '0.0.0.0', grpc_port: grpcPort, admin_port: adminPort }, envoy: { mode: 'cluster_header' }, backends });
+    const meshPolicy = Policy.parse({ sidecar: { host: SIDECAR_HOST, bind_host: '0.0.0.0', admin_host: '0.0.0.0', grpc_port: grpcPort, admin_port: adminPort }, envoy: { mode: 'cluster_header', max_body_bytes: MAX_BODY }, backends });
     // ...and the same policy bound to loopback for this machine.
     sidecar = await startSidecar({ policy: { ...meshPolicy, sidecar: { ...meshPolicy.sidecar, bind_host: '127.0.0.1', admin_host: '127.0.0.1' } }, probe: false, log: () => {} });
 
-    const docs = renderIstio(meshPolicy, 'gateway', { host: LLM_HOST });
+    const docs = renderIstio(meshPolicy, target, { host: LLM_HOST });
     const bootstrap = istioProxyBootstrap(docs, meshPolicy, {
-      context: 'GATEWAY',
+      context,
       listenHost: '127.0.0.1',
       listenPort,
       adminPort: envoyAdmin,
       other: { host: SHOP_HOST, cluster: `outbound|80||${SHOP_HOST}`, address: '127.0.0.1', port: shopPort },
     });
     const ef = docs.find((d) => d.kind === 'EnvoyFilter') as { spec: { configPatches: ConfigPatch[] } };
-    expect(applyEnvoyFilter(bootstrap, ef.spec.configPatches, 'GATEWAY').every((n) => n >= 1)).toBe(true);
+    expect(applyEnvoyFilter(bootstrap, ef.spec.configPatches, context).every((n) => n >= 1)).toBe(true);
     resolveClusters(bootstrap, { [SIDECAR_HOST]: '127.0.0.1' });
     envoy = await launchEnvoy(stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false }), envoyAdmin);
   }, 90_000);
@@ -71,7 +74,7 @@ describe('Istio ingress gateway patched by the rendered EnvoyFilter', () => {
     await envoy?.stop();
     await sidecar?.close();
     for (const s of Object.values(sims)) await s.close();
-    await new Promise((r) => shop?.close(r));
+    if (shop) await new Promise((r) => shop!.close(r));
   });
 
   const client = (headers: Record<string, string> = {}) => new OpenAI({ baseURL: `http://127.0.0.1:${listenPort}/v1`, apiKey: 'unused', defaultHeaders: headers, fetch: fetchWithHost(LLM_HOST), maxRetries: 0, timeout: 30_000 });
@@ -99,14 +102,24 @@ describe('Istio ingress gateway patched by the rendered EnvoyFilter', () => {
     expect(served().a! - before.a!).toBe(1);
   });
 
-  it('streams through the gateway', async () => {
+  it('answers a body over max_body_bytes with the JSON 413 of envoy/*.yaml', async () => {
+    const res = await fetchWithHost(LLM_HOST)(`http://127.0.0.1:${listenPort}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x'.repeat(MAX_BODY + 1024) }] }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
+  });
+
+  it('streams through the proxy', async () => {
     const stream = await client().chat.completions.create({ model: 'm2', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     let chunks = 0;
     for await (const c of stream) if (c.choices[0]?.delta.content) chunks++;
     expect(chunks).toBe(4);
   });
 
-  it('never sends another host of the same gateway to the sidecar', async () => {
+  it('never sends another host of the same listener to the sidecar', async () => {
     const streams = await extProcStreams();
     expect(streams).toBeGreaterThan(0);
     const hits = shopHits;
@@ -136,4 +149,33 @@ describe('Istio ingress gateway patched by the rendered EnvoyFilter', () => {
     expect(apiErr.status).toBeLessThan(500);
     expect(typeof (apiErr.error as { code?: unknown }).code).toBe('string');
   });
+
+  // Last: stops the sidecar.
+  it('with the warmroute sidecar gone, the LLM host answers the JSON 503 with Retry-After and other hosts still work', async () => {
+    await sidecar!.close();
+    sidecar = undefined;
+    const res = await fetchWithHost(LLM_HOST)(`http://127.0.0.1:${listenPort}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const body = (await res.json()) as { error: { type: string; code: string; message: string } };
+    expect(body.error.code).toBe('router_unavailable');
+    expect(await (await fetchWithHost(SHOP_HOST)(`http://127.0.0.1:${listenPort}/cart`)).text()).toBe('shop');
+  });
+
+  // Last: stops the other host's upstream.
+  it("leaves another host's own errors alone (no JSON rewrite outside the LLM host)", async () => {
+    await new Promise((r) => shop?.close(r));
+    shop = undefined;
+    const res = await fetchWithHost(SHOP_HOST)(`http://127.0.0.1:${listenPort}/cart`);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(text).not.toContain('"error"');
+    expect(text).toContain('upstream connect error');
+  });
+
 });

@@ -6,6 +6,7 @@
 // its Service, and each backend's cluster is the one Istio makes from its
 // ServiceEntry.
 import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -15,6 +16,7 @@ import { meshConfigText } from '../sidecar/cli/mesh-config.ts';
 import { parsePolicy } from '../sidecar/policy/load.ts';
 import { PROJECT_ROOT } from '../sidecar/envoy/binary.ts';
 import { istioClusterName, renderIstio, MeshConfigError } from '../sidecar/envoy/mesh.ts';
+import { ADMIN_TOKEN_ENV } from '../sidecar/admin/auth.ts';
 
 type Obj = Record<string, unknown>;
 const read = (p: string) => readFileSync(join(PROJECT_ROOT, p), 'utf8');
@@ -22,16 +24,8 @@ const docsOf = (text: string): Obj[] => parseAllDocuments(text).map((d) => d.toJ
 const POLICY_FILE = 'policies/mesh-istio.yaml';
 const policy = parsePolicy(read(POLICY_FILE), POLICY_FILE);
 const byKind = (docs: Obj[], kind: string): Obj[] => docs.filter((d) => d.kind === kind);
-// The renderer runs from the repo root (policy paths in the examples are relative to it).
-const render = (args: readonly string[]) => {
-  const cwd = process.cwd();
-  process.chdir(PROJECT_ROOT);
-  try {
-    return meshConfigText([...args]);
-  } finally {
-    process.chdir(cwd);
-  }
-};
+// The examples name the policy relative to the repo root.
+const render = (args: readonly string[]) => meshConfigText(args.map((a, i) => (args[i - 1] === '--policy' ? join(PROJECT_ROOT, a) : a)));
 
 describe.each(MESH_EXAMPLES)('$file', ({ file, args }) => {
   const text = read(file);
@@ -87,6 +81,10 @@ describe('deploy/kubernetes/warmroute.yaml', () => {
     expect(policy.sidecar.bind_host).toBe('0.0.0.0');
   });
 
+  it('gives the sidecar its admin token from a Secret (required off loopback)', () => {
+    expect(container.env).toEqual([{ name: ADMIN_TOKEN_ENV, valueFrom: { secretKeyRef: { name: 'warmroute-admin', key: 'token' } } }]);
+  });
+
   it("is the Service the policy's sidecar.host names, with the gRPC and admin ports", () => {
     expect(`${svc!.metadata.name}.${svc!.metadata.namespace}.svc.cluster.local`).toBe(policy.sidecar.host);
     expect(svc!.spec.ports.map((p) => [p.name, p.port])).toEqual([
@@ -117,6 +115,18 @@ describe.each(['deploy/istio/ingress-gateway.yaml', 'deploy/istio/sidecar-worklo
     expect(added).toHaveLength(policy.envoy.observe_responses ? 2 : 1);
     for (const c of added) expect(c).toContain(`"address":"${policy.sidecar.host}","port_value":${policy.sidecar.grpc_port}`);
   });
+});
+
+describe('the warmroute command', () => {
+  it('prints the committed gateway example for `mesh-config`, and exits 1 with the reasons for a policy Istio cannot route', () => {
+    const bin = join(PROJECT_ROOT, 'bin', 'warmroute.mjs');
+    const [, example] = MESH_EXAMPLES;
+    const out = execFileSync(process.execPath, [bin, 'mesh-config', ...example.args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(out).toBe(read(example.file));
+    const bad = spawnSync(process.execPath, [bin, 'mesh-config', '--policy', 'policies/demo.yaml', '--output', 'gateway'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('envoy.mode must be cluster_header');
+  }, 120_000);
 });
 
 describe('mesh-config refuses a policy Istio cannot route', () => {

@@ -26,6 +26,16 @@ export const MIN_SIDECAR_STREAMS = 100_000;
  */
 export const STREAMS_PER_CONNECTION = 4_096;
 
+/**
+ * Streams one connection to the sidecar carries in its lifetime before Envoy
+ * drains it and opens another. nghttp2 (Node's HTTP/2) treats more than 1,000
+ * stream resets on one connection (refilled at 33 a second) as a rapid-reset
+ * attack (CVE-2023-44487) and sends GOAWAY; Envoy closes each ext_proc stream
+ * with a reset, so a connection must see fewer streams than that. Opening a
+ * local connection every 500 requests costs little.
+ */
+export const MAX_STREAMS_PER_SIDECAR_CONNECTION = 500;
+
 /** What the sidecar's gRPC server advertises (SETTINGS_MAX_CONCURRENT_STREAMS): no limit of its own. */
 export const GRPC_SERVER_MAX_CONCURRENT_STREAMS = 2 ** 31 - 1;
 
@@ -42,6 +52,8 @@ export interface SidecarCapacity {
   connections: number;
   /** Streams per connection (Envoy's http2 max_concurrent_streams towards the sidecar). */
   streamsPerConnection: number;
+  /** Streams per connection over its lifetime (max_requests_per_connection). */
+  streamsPerConnectionLifetime: number;
 }
 
 /**
@@ -50,5 +62,11 @@ export interface SidecarCapacity {
  */
 export function sidecarCapacity(policy: Policy): SidecarCapacity {
   const streams = Math.max(MIN_SIDECAR_STREAMS, 2 * heldByPolicy(policy));
-  return { streams, connections: Math.ceil(streams / STREAMS_PER_CONNECTION) + 1, streamsPerConnection: STREAMS_PER_CONNECTION };
+  return {
+    streams,
+    // Draining connections (past their lifetime budget) still carry their running streams.
+    connections: Math.ceil(streams / Math.min(STREAMS_PER_CONNECTION, MAX_STREAMS_PER_SIDECAR_CONNECTION)) + 64,
+    streamsPerConnection: STREAMS_PER_CONNECTION,
+    streamsPerConnectionLifetime: MAX_STREAMS_PER_SIDECAR_CONNECTION,
+  };
 }

@@ -30,6 +30,15 @@ export const MAX_MESSAGE_TIMEOUT_S = 3600;
 
 export type Yaml = Record<string, unknown>;
 
+/**
+ * One retry when the upstream connection was reset before any request byte
+ * went out: the classic keep-alive race (a backend closes an idle connection
+ * as Envoy reuses it; Node servers close after 5 s). Nothing reached the
+ * backend, so even a POST is safe to send again, and the backend is not marked
+ * down for a race. A dead backend fails the retry too and is marked down.
+ */
+const RESET_BEFORE_REQUEST_RETRY: Yaml = { retry_on: 'reset-before-request', num_retries: 1 };
+
 function socket(address: string, port: number): Yaml {
   return { socket_address: { address, port_value: port } };
 }
@@ -47,11 +56,11 @@ export function routedRoute(mode: Policy['envoy']['mode']): Yaml {
   return mode === 'original_dst'
     ? {
         match: { prefix: '/', headers: [{ name: ENDPOINT_HEADER, present_match: true }] },
-        route: { cluster: ORIGINAL_DST_CLUSTER, timeout: '0s' },
+        route: { cluster: ORIGINAL_DST_CLUSTER, timeout: '0s', retry_policy: RESET_BEFORE_REQUEST_RETRY },
       }
     : {
         match: { prefix: '/', headers: [{ name: CLUSTER_HEADER, present_match: true }] },
-        route: { cluster_header: CLUSTER_HEADER, timeout: '0s' },
+        route: { cluster_header: CLUSTER_HEADER, timeout: '0s', retry_policy: RESET_BEFORE_REQUEST_RETRY },
       };
 }
 
@@ -105,10 +114,11 @@ export function renderEnvoyConfig(policy: Policy): string {
       lb_policy: 'CLUSTER_PROVIDED',
       connect_timeout: '5s',
       original_dst_lb_config: { use_http_header: true, http_header_name: ENDPOINT_HEADER },
+      circuit_breakers: backendCircuitBreakers(policy),
     });
-    if (failOpen && fallback) clusters.push(staticCluster('warmroute_fallback', fallback.url));
+    if (failOpen && fallback) clusters.push(staticCluster('warmroute_fallback', fallback.url, policy));
   } else {
-    for (const b of policy.backends) clusters.push(staticCluster(backendClusterName(b), b.url));
+    for (const b of policy.backends) clusters.push(staticCluster(backendClusterName(b), b.url, policy));
   }
 
   const bootstrap: Yaml = {
@@ -187,7 +197,7 @@ export function routingFilter(policy: Policy): Yaml {
  * on /v1/messages. Fail-open without a fallback says so in its code.
  */
 export function noDecisionRoutes(policy: Policy, fallbackCluster: string | undefined): Yaml[] {
-  if (fallbackCluster) return [{ match: { prefix: '/' }, route: { cluster: fallbackCluster, timeout: '0s' } }];
+  if (fallbackCluster) return [{ match: { prefix: '/' }, route: { cluster: fallbackCluster, timeout: '0s', retry_policy: RESET_BEFORE_REQUEST_RETRY } }];
   const [code, message] =
     policy.envoy.failure_mode === 'open'
       ? ['no_route_decision', 'The router made no routing decision for this request.']
@@ -215,6 +225,13 @@ export function sidecarCluster(policy: Policy, name: string): Yaml {
     typed_extension_protocol_options: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
         '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        // Envoy ends every ext_proc stream it closes with RST_STREAM, and the
+        // sidecar's HTTP/2 server (Node's nghttp2) answers more than 1,000
+        // resets on one connection (then 33 a second) with GOAWAY: every
+        // stream Envoy had opened past it was refused, a 503 router_unavailable
+        // (remote_refused_stream_reset). A fresh connection every
+        // MAX_STREAMS_PER_SIDECAR_CONNECTION streams stays under that budget.
+        common_http_protocol_options: { max_requests_per_connection: cap.streamsPerConnectionLifetime },
         explicit_http_config: {
           http2_protocol_options: {
             max_concurrent_streams: cap.streamsPerConnection,
@@ -291,7 +308,18 @@ function localReplyMapper(cel: string, type: string, code: string, message: stri
   };
 }
 
-export function staticCluster(name: string, url: string): Yaml {
+/**
+ * Limits on a backend cluster. Envoy's defaults (1,024 requests, connections
+ * and pending requests per cluster) would refuse requests the sidecar already
+ * admitted (it bounds each backend by its slots; fail-open sends everything to
+ * the fallback), so they get the same limits as the sidecar clusters.
+ */
+export function backendCircuitBreakers(policy: Policy): Yaml {
+  const cap = sidecarCapacity(policy);
+  return { thresholds: [{ priority: 'DEFAULT', max_connections: cap.streams, max_pending_requests: cap.streams, max_requests: cap.streams, max_retries: cap.streams, track_remaining: true }] };
+}
+
+export function staticCluster(name: string, url: string, policy: Policy): Yaml {
   const u = new URL(url);
   const isIp = isIpLiteral(u.hostname);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
@@ -299,6 +327,7 @@ export function staticCluster(name: string, url: string): Yaml {
     name,
     type: isIp ? 'STATIC' : 'STRICT_DNS',
     connect_timeout: '5s',
+    circuit_breakers: backendCircuitBreakers(policy),
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(u.hostname.replace(/^\[|\]$/g, ''), port) } }] }] },
   };
 }

@@ -4,9 +4,12 @@
 // namespace are taken from there, so the two cannot disagree.
 import type { Policy } from '../policy/schema.ts';
 import type { Yaml } from './config.ts';
+import { ADMIN_TOKEN_ENV } from '../admin/auth.ts';
 
 export const POLICY_DIR = '/etc/warmroute';
 export const POLICY_KEY = 'policy.yaml';
+/** The Secret (key `token`) holding the admin API's bearer token; created by the operator, never rendered. */
+export const ADMIN_SECRET = 'warmroute-admin';
 const LABELS = { 'app.kubernetes.io/name': 'warmroute', 'app.kubernetes.io/part-of': 'warmroute' };
 
 /** The Service named by `sidecar.host`; adds to `problems` what keeps the policy from running in a pod. */
@@ -57,6 +60,8 @@ export function renderKubernetes(policy: Policy, policyText: string, image: stri
                 name: 'warmroute',
                 image,
                 args: ['sidecar', '--policy', `${POLICY_DIR}/${POLICY_KEY}`],
+                // The admin API is bound off loopback (for the kubelet), so the sidecar requires a bearer token; /healthz stays open.
+                env: [{ name: ADMIN_TOKEN_ENV, valueFrom: { secretKeyRef: { name: ADMIN_SECRET, key: 'token' } } }],
                 ports: [
                   { name: 'grpc', containerPort: grpc, protocol: 'TCP' },
                   { name: 'admin', containerPort: admin, protocol: 'TCP' },
@@ -65,10 +70,17 @@ export function renderKubernetes(policy: Policy, policyText: string, image: stri
                 livenessProbe: probe(10, 6),
                 resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-                volumeMounts: [{ name: 'policy', mountPath: POLICY_DIR, readOnly: true }],
+                volumeMounts: [
+                  { name: 'policy', mountPath: POLICY_DIR, readOnly: true },
+                  // The root filesystem is read-only; Node and its libraries may still want a scratch directory.
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
               },
             ],
-            volumes: [{ name: 'policy', configMap: { name: `${svc.name}-policy` } }],
+            volumes: [
+              { name: 'policy', configMap: { name: `${svc.name}-policy` } },
+              { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            ],
           },
         },
       },

@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import type { Policy } from '../policy/schema.ts';
-import { decidedRoutes, noDecisionRoutes, sidecarClusters, stripRoutingHeaders, warmrouteFilters, type Yaml } from './config.ts';
+import { decidedRoutes, localReplyMappers, noDecisionRoutes, sidecarClusters, stripRoutingHeaders, warmrouteFilters, type Yaml } from './config.ts';
 import { renderKubernetes, sidecarService } from './mesh-kubernetes.ts';
 
 export const MeshOptions = z.strictObject({
@@ -49,11 +49,16 @@ interface Upstream {
   ip?: string;
 }
 
+/** A backend name as a DNS label (backend names may hold capitals, `_` and `.`). */
+function dnsLabel(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+}
+
 function upstream(b: Policy['backends'][number]): Upstream {
   const u = new URL(b.url);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const hostname = u.hostname.replace(/^\[|\]$/g, '');
-  return isIp(hostname) ? { backend: b.name, host: `${b.name}.warmroute.internal`, port, ip: hostname } : { backend: b.name, host: hostname, port };
+  return isIp(hostname) ? { backend: b.name, host: `${dnsLabel(b.name)}.warmroute.internal`, port, ip: hostname } : { backend: b.name, host: hostname, port };
 }
 
 /** The name Istio gives the cluster of a service port; the sidecar puts it in x-warmroute-cluster. */
@@ -83,7 +88,7 @@ export function serviceEntries(policy: Policy): Yaml[] {
     .map((u) => ({
       apiVersion: ISTIO_NETWORKING,
       kind: 'ServiceEntry',
-      metadata: { name: `warmroute-${u.backend}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'), namespace: ns, labels: { 'app.kubernetes.io/part-of': 'warmroute' } },
+      metadata: { name: `warmroute-${dnsLabel(u.backend)}`, namespace: ns, labels: { 'app.kubernetes.io/part-of': 'warmroute' } },
       spec: {
         hosts: [u.host],
         location: 'MESH_EXTERNAL',
@@ -134,7 +139,15 @@ export function envoyFilter(policy: Policy, target: MeshTarget, o: MeshOptions):
         // The routing filter buffers whole request bodies; Envoy's default 1 MiB per-connection limit would 413 long conversations.
         { applyTo: 'LISTENER', match: hcmMatch, patch: { operation: 'MERGE', value: { per_connection_buffer_limit_bytes: policy.envoy.max_body_bytes } } },
         // A client must never pick the backend: drop its copies of the routing headers before any route is chosen.
-        { applyTo: 'NETWORK_FILTER', match: hcmMatch, patch: { operation: 'MERGE', value: { name: HCM, typed_config: { '@type': HCM_TYPE, early_header_mutation_extensions: [stripRoutingHeaders()] } } } },
+        // Envoy's own local replies on the LLM host (body too large, upstream failure) get the JSON bodies of envoy/*.yaml.
+        {
+          applyTo: 'NETWORK_FILTER',
+          match: hcmMatch,
+          patch: {
+            operation: 'MERGE',
+            value: { name: HCM, typed_config: { '@type': HCM_TYPE, early_header_mutation_extensions: [stripRoutingHeaders()], local_reply_config: { mappers: onVirtualHost(localReplyMappers(policy), t.vhost) } } },
+          },
+        },
         ...filters.map((f) => ({ applyTo: 'HTTP_FILTER', match: routerMatch, patch: { operation: 'INSERT_BEFORE', value: { ...f, disabled: true } } })),
         ...sidecarClusters(policy).map((c) => ({ applyTo: 'CLUSTER', match: { context: t.context }, patch: { operation: 'ADD', value: c } })),
         { applyTo: 'VIRTUAL_HOST', match: vhostMatch, patch: { operation: 'MERGE', value: { typed_per_filter_config: enableOn(filters) } } },
@@ -142,6 +155,20 @@ export function envoyFilter(policy: Policy, target: MeshTarget, o: MeshOptions):
       ],
     },
   };
+}
+
+/**
+ * Local reply mappers are per connection manager, shared by every host on a
+ * mesh proxy: each one is narrowed to the LLM virtual host, so other
+ * applications' errors keep their own format.
+ */
+function onVirtualHost(mappers: Yaml[], vhost: string): Yaml[] {
+  return mappers.map((m) => {
+    const mapper = structuredClone(m) as { filter: { extension_filter: { typed_config: { expression: string } } } };
+    const tc = mapper.filter.extension_filter.typed_config;
+    tc.expression = `xds.virtual_host_name == ${JSON.stringify(vhost)} && (${tc.expression})`;
+    return mapper as unknown as Yaml;
+  });
 }
 
 /** Per-filter config that switches the (disabled by default) warmroute filters on for a virtual host. */

@@ -33,7 +33,6 @@ export interface ServiceDeps {
   observeResponse(backend: string, model: string, status: number): void;
 }
 
-
 export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
   call.once('data', (first: ProcessingRequest__Output) => {
     if (first.observability_mode) observeStream(call, first, deps);
@@ -47,17 +46,31 @@ export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
  * request id in the forwarded dynamic metadata), then on /v1/responses the
  * body. Envoy does not wait for answers here.
  */
+/** Decision metadata key saying the observer will also see this response's body (/v1/responses). */
+const OBSERVE_BODY_KEY = 'observe_body';
+
 function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
   let requestId: string | undefined;
   let route: { backend: string; model: string } | undefined;
   // Response bodies reach us only on /v1/responses (per-route override): look for the id in the first bytes.
   let head = '';
   let idFound = false;
+  // Our side ends as soon as nothing more is to be learned, so the stream
+  // closes cleanly (grpc-status OK) instead of Envoy resetting it after
+  // deferred_close_timeout. Node's HTTP/2 server answers a steady stream of
+  // resets with GOAWAY (nghttp2's rapid-reset guard: 1,000, then 33 a second
+  // per connection), which refuses every stream opened after it.
+  let ended = false;
+  const done = (): void => {
+    if (ended) return;
+    ended = true;
+    call.end();
+  };
   const onMessage = (msg: ProcessingRequest__Output): void => {
     if (msg.request === 'response_headers') {
       const fields = msg.metadata_context?.filter_metadata[METADATA_NAMESPACE]?.fields;
       requestId = fields?.[REQUEST_ID_KEY]?.stringValue ?? undefined;
-      if (!requestId) return; // a request the sidecar refused or never routed
+      if (!requestId) return done(); // a request the sidecar refused or never routed
       // The observer has its own connection, so the routing stream's end (which
       // forgets the route) can arrive first, e.g. on a fast 503: the route also
       // travels in the metadata the sidecar set with its decision.
@@ -66,6 +79,8 @@ function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, de
       route = deps.control.routeOf(requestId) ?? (backend && model ? { backend, model } : undefined);
       const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
       if (route) deps.observeResponse(route.backend, route.model, status);
+      const bodyFollows = fields?.[OBSERVE_BODY_KEY]?.stringValue === '1' && !msg.response_headers?.end_of_stream;
+      if (!route || !bodyFollows || status >= 300) done();
     } else if (msg.request === 'response_body' && route && !idFound && head.length < RESPONSE_ID_SCAN_BYTES) {
       head += msg.response_body?.body.toString('utf8', 0, RESPONSE_ID_SCAN_BYTES) ?? '';
       const id = ResponseIdTable.find(head);
@@ -73,12 +88,13 @@ function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, de
         idFound = true;
         deps.responseIds.remember(id, route.backend);
       }
+      if (idFound || head.length >= RESPONSE_ID_SCAN_BYTES || msg.response_body?.end_of_stream) done();
     }
   };
   onMessage(first);
   call.on('data', onMessage);
   call.on('error', () => {});
-  call.on('end', () => call.end());
+  call.on('end', done);
 }
 
 function headerValue(list: Array<{ key: string; value: string; raw_value: Buffer }> | undefined, name: string): string | undefined {
@@ -138,7 +154,8 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
         const mode = deps.policy().envoy.mode === 'cluster_header' ? 'cluster_header' : 'original_dst';
         const value = mode === 'original_dst' ? deps.store.address(d.record.backend) : deps.store.spec(d.record.backend)?.cluster ?? d.record.backend;
         if (!value) return false;
-        send(routeBody({ mode, value, body: d.rewrittenBody, requestId: d.requestId, addJsonContentType: d.addJsonContentType, metadata: d.metadata }));
+        const metadata = apiKind === 'openai-responses' ? { ...d.metadata, [OBSERVE_BODY_KEY]: '1' } : d.metadata;
+        send(routeBody({ mode, value, body: d.rewrittenBody, requestId: d.requestId, addJsonContentType: d.addJsonContentType, metadata }));
         return true;
       },
     });
