@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SIM_COMMANDS = ['sim', 'demo']; // served by sim/cli.ts
+const SIM_COMMANDS = ['sim', 'demo', 'replay']; // served by sim/cli.ts (replay runs the simulator's model in virtual time)
 const argv = process.argv.slice(2);
 const bundle = join(root, 'dist', SIM_COMMANDS.includes(argv[0]) ? 'warmroute-sim.mjs' : 'warmroute.mjs');
 

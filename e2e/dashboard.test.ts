@@ -80,6 +80,9 @@ describe('dashboard in headless Chromium', () => {
     // The load completes and the page shows it without being reloaded.
     await page.waitForSelector(row('swap', 'm2', 'warm'), WAIT);
     await page.waitForSelector('#timeline li[data-kind="load-started"][data-backend="swap"][data-model="m2"]', WAIT);
+    // swap holds one model: loading m2 unloads m1, and the timeline says so.
+    await page.waitForSelector('#timeline li[data-kind="unloaded"][data-backend="swap"][data-model="m1"]', WAIT);
+    await page.waitForSelector('.lane[data-backend="swap"][data-model="m2"] .seg.warm', WAIT);
     expect((await loading).status).toBe(200);
     expect((await queued).status).toBe(200);
     // After both finish the queue empties, the decisions list both requests with a reason.

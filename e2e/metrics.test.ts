@@ -23,7 +23,9 @@ describe('metrics', () => {
     await eventually(async () => (await scrape()).includes('warmroute_model_loads_total{backend="a",model="m1"} 1'), 3000, 'the load to be counted');
     const text = await scrape();
     expect(text).toContain('warmroute_requests_total{model="m1",backend="a",outcome="dispatched"} 2');
-    expect(text).toContain('warmroute_requests_total{model="nope",backend="",outcome="model_not_found"} 1');
+    // A name no backend lists is counted under a fixed label: clients cannot create series.
+    expect(text).toContain('warmroute_requests_total{model="unknown",backend="",outcome="model_not_found"} 1');
+    expect(text).not.toContain('model="nope"');
     expect(text).toMatch(/warmroute_decisions_total\{reason="cold-load",queued="no"\} 1/);
     expect(text).toMatch(/warmroute_decisions_total\{reason="warm",queued="no"\} 1/);
     expect(text).toContain('warmroute_backend_in_flight{backend="a"} 0');

@@ -48,9 +48,11 @@ interface Decision {
   sessionKey?: string;
 }
 
-async function startReplica(base: Policy, dir: string, i: number): Promise<Replica> {
-  const [grpcPort, adminPort] = [await freePort(), await freePort()];
-  const policy: PolicyInput = { ...base, sidecar: { ...base.sidecar, grpc_port: grpcPort, admin_port: adminPort } };
+/** Each replica's policy names the others (sidecar.replicas), as one shared policy would: it then knows it is one of several. */
+async function startReplica(base: Policy, dir: string, i: number, grpcPorts: readonly number[]): Promise<Replica> {
+  const [grpcPort, adminPort] = [grpcPorts[i]!, await freePort()];
+  const others = grpcPorts.filter((p) => p !== grpcPort).map((p) => `127.0.0.1:${p}`);
+  const policy: PolicyInput = { ...base, sidecar: { ...base.sidecar, grpc_port: grpcPort, admin_port: adminPort, replicas: others } };
   const file = join(dir, `replica-${i}.yaml`);
   writeFileSync(file, stringify(policy));
   const proc = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'warmroute.mjs'), 'sidecar', '--policy', file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -90,7 +92,8 @@ describe('two sidecar replicas behind one Envoy', () => {
       backends: Object.entries(sims).map(([name, s]) => ({ name, kind: 'llama-swap', url: s.url, models: ['m1'], slots: 1, probe: { interval_ms: 300 } })),
     });
     const dir = mkdtempSync(join(tmpdir(), 'warmroute-replicas-'));
-    for (let i = 0; i < 2; i++) replicas.push(await startReplica(base, dir, i));
+    const grpcPorts = [await freePort(), await freePort()];
+    for (let i = 0; i < 2; i++) replicas.push(await startReplica(base, dir, i, grpcPorts));
     // The policy Envoy is rendered from names the first replica and lists the other (sidecar.replicas).
     const config = renderEnvoyConfig({ ...base, sidecar: { ...base.sidecar, grpc_port: replicas[0]!.grpcPort, replicas: [`127.0.0.1:${replicas[1]!.grpcPort}`] } });
     envoy = await launchEnvoy(config, envoyAdmin);

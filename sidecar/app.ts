@@ -8,7 +8,7 @@ import type { ExternalProcessorHandlers } from './extproc/generated/envoy/servic
 import { Datastore, type Transition } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
-import { createScheduler } from './scheduler/index.ts';
+import { createSchedulerCore } from './scheduler/index.ts';
 import type { SchedulerCore } from './scheduler/types.ts';
 import type { Policy } from './policy/schema.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -17,6 +17,8 @@ import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { addHealthService } from './epp/health.ts';
+import { startPrewarming } from './prewarm/index.ts';
+import { RecordingHook } from './replay/recording.ts';
 import { startAdminServer } from './admin/server.ts';
 import { resolveAdminToken } from './admin/auth.ts';
 import type { ReloadCounts } from './admin/status.ts';
@@ -31,6 +33,8 @@ export interface SidecarOptions {
   probe?: boolean;
   /** Watch this policy file (and SIGHUP) and apply valid edits live. */
   policyFile?: string;
+  /** One log line per routed request (a write per request: for watching, not for load). */
+  logRequests?: boolean;
 }
 
 export interface Sidecar {
@@ -52,14 +56,28 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   // Before binding anything: refuse an admin API open to the network.
   const adminToken = resolveAdminToken(policy.sidecar, process.env);
   const store = new Datastore(policy);
-  const scheduler: SchedulerCore = createScheduler(policy, store);
+  const scheduler: SchedulerCore = createSchedulerCore(policy, store);
   const metrics = new Metrics(store, () => control.queued());
   const events = new FleetEvents();
-  const control: RequestControl = new RequestControl(scheduler, clock, (o, model) => {
-    metrics.admission(model, o);
-    if (o.type === 'dispatch') events.decided(o.record);
-    if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
-  });
+  // Opt-in traffic recording (policy `record`): buffered in memory, written by a timer.
+  const recording = new RecordingHook(() => clock.now(), (error) => log('recording_error', { error }));
+  void recording.configure(policy.record);
+  let prewarming: ReturnType<typeof startPrewarming> | undefined;
+  const control: RequestControl = new RequestControl(
+    recording.wrap(scheduler),
+    clock,
+    store,
+    (o, model) => {
+      metrics.admission(model, o);
+      if (o.type === 'dispatch') {
+        events.decided(o.record);
+        const r = o.record;
+        if (opts.logRequests) log('request_routed', { model, backend: r.backend, reason: r.reason, queued_ms: Math.round(r.queuedMs), session: r.sessionKey });
+      }
+      if (o.type === 'reject') log('request_rejected', { model, status: o.status, code: o.code });
+    },
+    (o) => prewarming?.handle(o),
+  );
 
   // A 5xx (or Envoy's 503 for a refused connection) marks the backend down
   // until a probe succeeds: a fast-failing server must not attract traffic.
@@ -111,12 +129,15 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
           },
         });
 
+  prewarming = startPrewarming({ store, registry: metrics.registry, log, probeNow: (b) => void probing?.prober.probeNow(b) });
+
   const reloads: ReloadCounts = { ok: 0, rejected: 0, last: undefined };
   const applyPolicy = (next: Policy): void => {
     policy = next;
     if (probing) probing.prober.setPolicy(next);
     else store.setBackends(next);
     scheduler.setPolicy(next);
+    void recording.configure(next.record);
     events.keepOnly(new Set(next.backends.map((b) => b.name)));
     control.poke();
   };
@@ -156,9 +177,11 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       closing = true;
       watcher?.close();
       probing?.stop();
+      prewarming?.close();
       await new Promise<void>((r) => grpc.tryShutdown(() => r()));
       grpc.forceShutdown();
       await admin.close();
+      await recording.close();
     },
   };
 }

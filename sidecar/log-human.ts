@@ -16,7 +16,7 @@ function transition(f: Fields): string {
 const SENTENCES: Record<string, (f: Fields) => string> = {
   backend_transition: transition,
   request_rejected: (f) => `refused a request for ${str(f.model)}: ${str(f.status)} ${str(f.code)}${f.message ? ` — ${str(f.message)}` : ''}`,
-  request_routed: (f) => `${str(f.model)} → ${str(f.backend)} (${str(f.reason)}${f.queued_ms ? `, queued ${str(f.queued_ms)} ms` : ''})`,
+  request_routed: (f) => `${str(f.model)} → ${str(f.backend)} (${str(f.reason)}${f.queued_ms ? `, waited ${str(f.queued_ms)} ms in the queue` : ''})`,
   policy_reloaded: (f) => `policy reloaded: backends ${Array.isArray(f.backends) ? f.backends.join(', ') : str(f.backends)}; strategy ${str(f.strategy)}`,
   policy_rejected: (f) => `policy edit rejected, still running the previous one: ${str(f.error)}`,
   sidecar_started: (f) =>

@@ -22,12 +22,16 @@ describe('logs', () => {
     log('backend_transition', { backend: 'mac', kind: 'health', from: 'up', to: 'down', reason: 'connect ECONNREFUSED' });
     log('backend_transition', { backend: 'gpu', kind: 'model', model: 'gemma', from: 'warm', to: 'cold' });
     log('request_rejected', { model: 'nope', status: 404, code: 'model_not_found' });
+    log('request_routed', { model: 'qwen3-8b', backend: 'gpu', reason: 'warm', queued_ms: 0, session: 's1' });
+    log('request_routed', { model: 'gemma', backend: 'mac', reason: 'cold-load', queued_ms: 1200 });
     log('something_new', { a: 1, b: 'x' });
     expect(lines).toEqual([
       '03:04:05.678 gpu: qwen3-8b is warm (was loading, load took 4.2 s)\n',
       '03:04:05.678 backend mac is DOWN (connect ECONNREFUSED); no traffic until a probe answers\n',
       '03:04:05.678 gpu: gemma was unloaded (was warm)\n',
       '03:04:05.678 refused a request for nope: 404 model_not_found\n',
+      '03:04:05.678 qwen3-8b → gpu (warm)\n',
+      '03:04:05.678 gemma → mac (cold-load, waited 1200 ms in the queue)\n',
       '03:04:05.678 something new a=1 b=x\n',
     ]);
     expect(lines.join('')).not.toContain('{');

@@ -16,19 +16,24 @@ describe('FleetEvents', () => {
     ev.transition({ backend: 'a', kind: 'model', model: 'm', from: 'loading', to: 'warm', loadMs: 1200 }, 1);
     ev.transition({ backend: 'a', kind: 'model', model: 'm', from: 'warm', to: 'cold' }, 2);
     ev.transition({ backend: 'a', kind: 'health', from: 'up', to: 'down' }, 3, 'HTTP 502 on a request');
+    ev.transition({ backend: 'a', kind: 'model', model: 'n', from: 'loading', to: 'cold' }, 4);
     expect(ev.since().map((e) => [e.kind, e.loadMs, e.reason])).toEqual([
       ['warm', 1200, undefined],
       ['unloaded', undefined, undefined],
       ['down', undefined, 'HTTP 502 on a request'],
+      ['model', undefined, undefined],
     ]);
   });
 
-  it('records a load when a cold-load decision is made, and ignores warm dispatches', () => {
+  it('records a load (and the unload it forces) when a cold-load decision is made, and ignores warm dispatches', () => {
     const ev = new FleetEvents();
     const base = { requestId: 'r1', model: 'm', backend: 'a', backendModelId: 'm', queuedMs: 0, at: 7 };
     ev.decided({ ...base, reason: 'warm' });
     ev.decided({ ...base, reason: 'cold-load', evicts: 'old' });
-    expect(ev.since()).toEqual([{ seq: 1, at: 7, kind: 'load-started', backend: 'a', model: 'm', from: 'cold', to: 'loading', reason: 'request r1; evicts old' }]);
+    expect(ev.since()).toEqual([
+      { seq: 1, at: 7, kind: 'unloaded', backend: 'a', model: 'old', from: 'warm', to: 'cold', reason: 'making room for m' },
+      { seq: 2, at: 7, kind: 'load-started', backend: 'a', model: 'm', from: 'cold', to: 'loading', reason: 'request r1' },
+    ]);
   });
 
   it('remembers the last probe error per backend and counts consecutive failures', () => {

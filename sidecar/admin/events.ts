@@ -42,14 +42,17 @@ export class FleetEvents {
   /** A datastore transition; `reason` is the failure behind a backend going down. */
   transition(t: Transition, at: number, reason?: string): void {
     if (t.kind === 'health') return this.push({ at, kind: t.to === 'down' ? 'down' : 'up', backend: t.backend, reason });
-    const kind: FleetEventKind = t.to === 'warm' ? 'warm' : t.to === 'cold' ? 'unloaded' : t.to === 'loading' ? 'load-started' : 'model';
+    // loading → cold is not an unload: usually a probe that does not see a just-dispatched load yet.
+    const kind: FleetEventKind = t.to === 'warm' ? 'warm' : t.to === 'cold' && t.from === 'warm' ? 'unloaded' : t.to === 'loading' ? 'load-started' : 'model';
     this.push({ at, kind, backend: t.backend, model: t.model, from: t.from, to: t.to, loadMs: t.loadMs, reason });
   }
 
-  /** A dispatch onto a cold model starts a load the probes may not see for a while: record it when it is decided. */
+  /** A dispatch onto a cold model starts a load (and may evict another) before any probe can see it: record both when decided. */
   decided(r: DecisionRecord): void {
     if (r.reason !== 'cold-load') return;
-    this.push({ at: r.at, kind: 'load-started', backend: r.backend, model: r.model, from: 'cold', to: 'loading', reason: r.evicts ? `request ${r.requestId}; evicts ${r.evicts}` : `request ${r.requestId}` });
+    // The sidecar marks the evicted model cold itself, so no probe will report that unload: record it here.
+    if (r.evicts) this.push({ at: r.at, kind: 'unloaded', backend: r.backend, model: r.evicts, from: 'warm', to: 'cold', reason: `making room for ${r.model}` });
+    this.push({ at: r.at, kind: 'load-started', backend: r.backend, model: r.model, from: 'cold', to: 'loading', reason: `request ${r.requestId}` });
   }
 
   probed(backend: string, ok: boolean, at: number, error: string | undefined): void {

@@ -27,13 +27,16 @@ export class LiveStatus {
     this.heartbeatMs = o.heartbeatMs ?? 15_000;
   }
 
-  attach(req: IncomingMessage, res: ServerResponse): void {
+  attach(_req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
     const { now, body } = this.snapshot();
-    res.write(frame(now, JSON.stringify(body)));
+    const json = JSON.stringify(body);
+    res.write(frame(now, json));
+    // The first viewer's snapshot is the baseline; later viewers must not reset it (the others have not seen it).
+    if (this.clients.size === 0) this.lastBody = json;
     this.clients.add(res);
-    req.once('close', () => this.detach(res));
+    res.once('close', () => this.detach(res)); // the viewer went away (or the server is closing)
     if (!this.timer) {
       this.timer = setInterval(() => this.sample(), this.intervalMs);
       this.timer.unref();

@@ -6,6 +6,7 @@ import { Policy } from '../policy/schema.ts';
 import { freePort } from '../../e2e/harness.ts';
 import { AdminConfigError } from './auth.ts';
 import { sessionTag } from '../log.ts';
+import { StatusDocument } from './status-schema.ts';
 
 const TOKEN = 'test-admin-token-0123456789';
 const silent = () => {};
@@ -48,9 +49,10 @@ describe('admin server', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
-  it('on loopback without a token: open', async () => {
+  it('on loopback without a token: open (and read-only)', async () => {
     sidecar = await startSidecar({ policy: await policy({}), probe: false, log: silent });
     expect((await fetch(`http://127.0.0.1:${sidecar.adminPort}/status`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${sidecar.adminPort}/status`, { method: 'POST' })).status).toBe(405);
   });
 
   it('shows session keys in /status only as hashes', async () => {
@@ -66,4 +68,22 @@ describe('admin server', () => {
     expect(status.queue.find((q) => q.id === 'waiting')?.sessionKey).toBe(sessionTag(key));
     expect(status.decisions[0]?.sessionKey).toBe(sessionTag(key));
   });
+
+  it('/events streams the status document (with ?token= for browsers), in the shape status readers parse', async () => {
+    sidecar = await startSidecar({ policy: await policy({ admin_host: '0.0.0.0', admin_token: TOKEN }), probe: false, log: silent });
+    const res = await fetch(`http://127.0.0.1:${sidecar.adminPort}/events?token=${TOKEN}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!/^data: .*\n\n/m.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    const doc = StatusDocument.parse(JSON.parse(/^data: (.*)$/m.exec(text)![1]!));
+    expect(doc.backends.map((b) => b.name)).toEqual(['a']);
+  });
 });
+

@@ -1,6 +1,7 @@
 // The sidecar's admin HTTP server: a path → handler table (the dashboard at
-// /, its live feed /events, status, metrics, healthz). Separate from the ext_proc gRPC server; loopback by default, a
-// bearer token when bound elsewhere (auth.ts).
+// /, its live feed /events, status, metrics, healthz), read-only. Separate
+// from the ext_proc gRPC server; loopback by default, a bearer token when
+// bound elsewhere (auth.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { statusJson, statusSnapshot, type StatusSources } from './status.ts';
@@ -50,6 +51,8 @@ export async function startAdminServer(s: AdminSources, { host, port, token }: A
     if (token !== undefined && !OPEN_PATHS.has(path) && !tokenMatches(presentedToken(req, url), token))
       return sendJson(res, 401, { error: { message: 'The admin API needs a bearer token (Authorization: Bearer <token>).', type: 'authentication_error', code: 'unauthorized' } }, { 'www-authenticate': 'Bearer' });
     const handler = routes.get(path);
+    if (handler && req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: { message: `${path} takes GET.`, type: 'invalid_request_error', code: 'method_not_allowed' } }, { allow: 'GET, HEAD' });
     if (handler) return handler(req, res);
     sendJson(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: 'not_found' } });
   });

@@ -27,6 +27,8 @@ export interface StatusSources {
 
 /** Decisions the status carries (the scheduler keeps its own bounded ring). */
 const DECISIONS_SHOWN = 50;
+/** Queue entries the status carries (the head, in dispatch order; `queued` counts them all): bounds the document and its cost. */
+export const QUEUE_SHOWN = 1000;
 
 export function statusJson(s: StatusSources): Record<string, unknown> {
   const { now, body } = statusSnapshot(s);
@@ -46,7 +48,10 @@ export function statusSnapshot(s: StatusSources): { now: number; body: Record<st
     releaseUnderflows: s.store.releaseUnderflows,
     backends: s.store.views().map((v) => backendJson(v, s)),
     models: s.store.modelCatalog(),
-    queue: s.scheduler.queueSnapshot(now).map((q) => ({ ...q, sessionKey: hashed(q.sessionKey) })),
+    queue: s.scheduler
+      .queueSnapshot(now)
+      .slice(0, QUEUE_SHOWN)
+      .map((q) => ({ ...q, sessionKey: hashed(q.sessionKey) })),
     decisions: s.scheduler
       .recentDecisions()
       .slice(-DECISIONS_SHOWN)

@@ -4,6 +4,8 @@
 // clock-injected; the ext_proc path only ever reads it.
 import type { BackendSpec, Policy } from '../policy/schema.ts';
 import type { BackendSnapshot, ModelState } from './snapshot.ts';
+import type { AccountingSink } from '../scheduler/accounting.ts';
+import type { BackendStatePort } from '../scheduler/port.ts';
 import type { BackendModelView, BackendView } from '../scheduler/types.ts';
 
 export type ProbeResult = { ok: true; snapshot: BackendSnapshot } | { ok: false; error: string };
@@ -80,7 +82,8 @@ function carryOver(prev: BackendRecord, spec: BackendSpec): BackendRecord {
   return kept;
 }
 
-export class Datastore {
+/** Implements the scheduler's read-only port and is where the edge applies the scheduler's accounting. */
+export class Datastore implements BackendStatePort, AccountingSink {
   private readonly backends = new Map<string, BackendRecord>();
   private allowUnlisted: boolean;
   private defaultSlots: number;
@@ -317,6 +320,7 @@ export class Datastore {
         inFlight: rec.inFlight,
         inFlightByModel: new Map(rec.inFlightByModel),
         externalInFlight: Math.max(0, (snap?.inFlight ?? 0) - rec.inFlight),
+        reportedInFlight: snap?.inFlight,
         models,
         loading: snap?.loading ?? false,
         knowsLoaded: snap?.knowsLoaded ?? true,

@@ -15,15 +15,13 @@ import { unhealthy } from './adapters/define.ts';
 import { httpForSpec } from './adapters/http.ts';
 import { adapterFor as defaultAdapterFor } from './adapters/index.ts';
 import type { Adapter, ProbeHttp } from './adapters/types.ts';
+import type { Clock } from '../control/clock.ts';
 import type { Datastore, ProbeResult, Transition } from './datastore.ts';
 import { formatAddress, hostAndPort, resolveHost } from './resolve.ts';
 import type { BackendSnapshot } from './snapshot.ts';
 
-export interface ProberClock<H> {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): H;
-  clearTimeout(handle: H): void;
-}
+/** The sidecar's one clock (control/clock.ts). */
+export type ProberClock<H> = Clock<H>;
 
 export interface ProberDeps<H> {
   clock: ProberClock<H>;
@@ -47,12 +45,6 @@ export const RESOLVE_EVERY_MS = 30_000;
 /** A probe (several GETs, each bounded by timeout_ms) is abandoned after this many timeouts. */
 export const PROBE_DEADLINE_TIMEOUTS = 3;
 
-/** The real clock; timers are unref'd so the prober alone never keeps a process alive. */
-export const systemClock: ProberClock<NodeJS.Timeout> = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle),
-};
 
 interface Entry<H> {
   name: string;

@@ -20,7 +20,7 @@ export interface ProbingEvents {
 
 export function startProbing(store: Datastore, clock: Clock, log: Logger, events: ProbingEvents): ProbingHandle {
   const prober = new Prober(store, {
-    clock: { now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h) },
+    clock,
     onTransition: (t) => {
       // A backend going down says why (the probe's error) in the same line.
       log('backend_transition', { ...t, reason: t.kind === 'health' && t.to === 'down' ? store.status(t.backend)?.failure : undefined });

@@ -1,10 +1,13 @@
-// The edge between ext_proc streams and the pure scheduler: turns outcomes
-// into promise resolutions, owns the one wake-up timer, and guarantees that
-// each admitted request is finished (completed or cancelled) exactly once.
+// The edge between ext_proc streams and the pure scheduler: applies each
+// call's accounting to the store (a dispatch takes a slot, a release gives it
+// back) before anything else, turns outcomes into promise resolutions, owns
+// the one wake-up timer, and guarantees that each admitted request is
+// finished (completed or cancelled) exactly once.
 import type { Clock } from './clock.ts';
-import type { CompletionInfo, RequestInfo, Scheduler, SchedulerOutcome } from '../scheduler/types.ts';
+import { applyAccounting, type AccountingSink } from '../scheduler/accounting.ts';
+import type { CompletionInfo, Decision, PrewarmOutcome, RequestInfo, Scheduler, SchedulerOutcome } from '../scheduler/types.ts';
 
-export type Admission = Extract<SchedulerOutcome, { type: 'dispatch' } | { type: 'reject' }>;
+export type Admission = Decision;
 
 interface Pending {
   model: string;
@@ -21,7 +24,11 @@ export class RequestControl {
   constructor(
     private scheduler: Scheduler,
     private readonly clock: Clock,
+    /** Where the scheduler's accounting is applied: the datastore it reads. */
+    private readonly accounting: AccountingSink,
     private readonly onDecision: (o: Admission, model: string) => void = () => {},
+    /** Pre-warm starts and cancels, for the edge to perform off the request path (sidecar/prewarm/). */
+    private readonly onPrewarm: (o: PrewarmOutcome) => void = () => {},
   ) {}
 
   /** Swap the scheduler (policy reload). The caller migrates state; this only redirects calls. */
@@ -77,7 +84,14 @@ export class RequestControl {
   }
 
   private apply(outcomes: SchedulerOutcome[]): void {
+    // All of it first: handing back an abandoned dispatch below calls the scheduler again, which must see this call's slots taken.
+    applyAccounting(outcomes, this.accounting, this.clock.now());
     for (const o of outcomes) {
+      if (o.type === 'release') continue;
+      if (o.type === 'prewarm') {
+        this.onPrewarm(o);
+        continue;
+      }
       const p = this.waiting.get(o.id);
       if (!p) {
         // A dispatch for a request whose client already left: hand the slot straight back.

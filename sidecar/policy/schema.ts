@@ -2,6 +2,7 @@
 // configuration is inferred from these schemas. Unknown keys are errors so a
 // typo never passes silently.
 import { z } from 'zod';
+import { RecordSpec } from '../replay/record-spec.ts';
 
 export const BackendKind = z
   .enum(['openai', 'llama-server', 'llama-swap', 'ollama', 'omlx', 'lmstudio', 'vllm', 'mlx-lm'])
@@ -42,7 +43,7 @@ export type BackendSpec = z.infer<typeof BackendSpec>;
 export const ModelSpec = z
   .strictObject({
     priority: z.number().default(0).describe('Higher is served first when requests wait.'),
-    unload_delay_ms: z.number().int().min(0).optional().describe('Sticky window after the last request ends; default: scheduler.unload_delay_ms.'),
+    unload_delay_ms: z.number().int().min(0).optional().describe('Sticky window after the last request ends (aging-bonus only; warm-first keeps models by cost); default: scheduler.unload_delay_ms.'),
   })
   .describe('Per-model scheduling settings.');
 export type ModelSpec = z.infer<typeof ModelSpec>;
@@ -56,7 +57,7 @@ export const SchedulerSpec = z.strictObject({
   strategy: Strategy.default('warm-first'),
   warm_bonus: z.number().min(0).default(100).describe('Queue priority a request earns while its model is warm somewhere.'),
   aging_ms: z.number().int().min(1).default(30_000).describe('Waiting this long earns as much priority as the warm bonus: the starvation bound.'),
-  unload_delay_ms: z.number().int().min(0).default(5_000).describe('Default sticky window a model keeps a backend after its last request.'),
+  unload_delay_ms: z.number().int().min(0).default(5_000).describe('Default sticky window a model keeps a backend after its last request (aging-bonus only: warm-first keeps an idle model while the waiting it imposes stays below its learned reload × demand).'),
   queue: z
     .strictObject({
       max_length: z.number().int().min(0).default(256).describe('Waiting requests beyond this get 429.'),
@@ -68,6 +69,7 @@ export const SchedulerSpec = z.strictObject({
       warm: z.number().min(0).default(10),
       load: z.number().min(0).default(2),
       affinity: z.number().min(0).default(3),
+      spread: z.number().min(0).default(3).describe('New conversations go where the fewest live ones are homed (sessions spread).'),
       recency: z.number().min(0).default(0.5),
       memory: z.number().min(0).default(0.25),
     })
@@ -157,6 +159,7 @@ export const Policy = z
       .describe('Route model names no backend lists or reports; off so an unknown name never reaches a server that would download it.'),
     scheduler: SchedulerSpec.prefault({}),
     sessions: SessionSpec.prefault({}),
+    record: RecordSpec.optional(),
     debug: z
       .strictObject({ decision_headers: z.boolean().default(false).describe('Return x-warmroute-* decision headers to clients.') })
       .prefault({}),

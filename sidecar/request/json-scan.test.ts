@@ -55,6 +55,11 @@ describe('scanJsonObject', () => {
     );
   });
 
+  it('rejects a body that is not UTF-8', () => {
+    const body = Buffer.concat([Buffer.from('{"model":"m","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expect(() => scanJsonObject(body, WANT)).toThrow(/UTF-8/);
+  });
+
   it('rejects every truncation of a valid object, as JSON.parse does', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }), fc.nat(), (obj, cut) => {

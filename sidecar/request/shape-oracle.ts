@@ -2,6 +2,7 @@
 // way (JSON.parse, then look at the object): the property and fuzz tests
 // compare the single-pass scanner and `checkShape` against it. Not used on the
 // request path.
+import { isUtf8 } from 'node:buffer';
 import type { ApiKind } from './parse.ts';
 
 export interface Verdict {
@@ -10,6 +11,8 @@ export interface Verdict {
 }
 
 const MODEL_NAME = /^[\w.:@+/-]+$/;
+/** The gateway bounds nesting (objects and arrays inside each other) at this depth. */
+export const MAX_NESTING = 512;
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -17,14 +20,15 @@ const present = (o: Obj, k: string): boolean => Object.prototype.hasOwnProperty.
 const textOrList = (v: unknown): boolean => typeof v === 'string' || Array.isArray(v);
 
 /** What the gateway must answer for `text` on `api`: a 400 with this code, or undefined (the request is routed). */
-export function expectedRefusal(api: ApiKind, text: string): Verdict | undefined {
+export function expectedRefusal(api: ApiKind, raw: string | Buffer): Verdict | undefined {
+  if (Buffer.isBuffer(raw) && !isUtf8(raw)) return { status: 400, code: 'invalid_json' };
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(raw.toString());
   } catch {
     return { status: 400, code: 'invalid_json' };
   }
-  if (!isObj(body)) return { status: 400, code: 'invalid_json' };
+  if (!isObj(body) || nesting(body) > MAX_NESTING) return { status: 400, code: 'invalid_json' };
   const model = body.model;
   if (model === undefined || model === '') return { status: 400, code: 'missing_model' };
   if (typeof model !== 'string' || model.length > 256 || !MODEL_NAME.test(model) || model.includes('..') || model.includes('//'))
@@ -33,6 +37,13 @@ export function expectedRefusal(api: ApiKind, text: string): Verdict | undefined
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') return { status: 400, code: 'invalid_stream' };
   const code = shapeCode(api, body);
   return code === undefined ? undefined : { status: 400, code };
+}
+
+function nesting(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  let deepest = 0;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) deepest = Math.max(deepest, nesting(x));
+  return deepest + 1;
 }
 
 /** The shape rule of each API, over a parsed body. */

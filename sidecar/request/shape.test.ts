@@ -71,6 +71,16 @@ describe('shape checks per API', () => {
     expect(codeOf(api, body)).toBe(code);
   });
 
+  it('agrees with the reference at the nesting bound and on bytes that are not UTF-8', () => {
+    for (let depth = 508; depth <= 516; depth++) {
+      const text = `{"model":"m","messages":[{}],"x":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+      expect(codeOf('openai-chat', text), `depth ${depth}`).toBe(expectedRefusal('openai-chat', text)?.code);
+    }
+    const bad = Buffer.concat([Buffer.from('{"model":"m","messages":[{"content":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]);
+    expect(expectedRefusal('openai-chat', bad)?.code).toBe('invalid_json');
+    expect(() => parseRequest('openai-chat', bad, new Map(), opts)).toThrow(/UTF-8/);
+  });
+
   it('a later duplicate key wins, as in JSON.parse', () => {
     expect(codeOf('openai-chat', '{"model":"m","messages":[{"role":"user"}],"messages":"x"}')).toBe('invalid_messages');
     expect(codeOf('openai-chat', '{"model":"m","messages":"x","messages":[{"role":"user"}]}')).toBeUndefined();

@@ -13,19 +13,6 @@ export const DEFAULT_LOAD_MS = 20_000;
 export const DEFAULT_SERVICE_MS = 10_000;
 /** Weight of the newest sample in the service-time average: adapts within a handful of requests. */
 export const SERVICE_EWMA_ALPHA = 0.3;
-/**
- * Unloading a model moves a load onto its next request. That reload time
- * counts against an option that unloads the last warm copy of a model,
- * fully if the model ran just now, fading to nothing after this much idle
- * time (agentic turns come seconds apart; a model idle for a minute is
- * probably done).
- */
-export const EVICTION_MEMORY_MS = 60_000;
-
-export function evictionCostMs(victimLoadMs: number, victimIdleMs: number): number {
-  return victimLoadMs * Math.max(0, 1 - victimIdleMs / EVICTION_MEMORY_MS);
-}
-
 /** Options whose expected start is within this much of the earliest count as equally early (estimates are rough). */
 export const START_TOLERANCE_MS = 1_000;
 export const START_TOLERANCE_RATIO = 0.25;

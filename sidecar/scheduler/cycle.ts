@@ -2,14 +2,16 @@
 // is derived from them (residency, free slots, who holds which model), the
 // holds placed so far, and the cost estimates. The dispatch loop refreshes it
 // after every dispatch, since each one takes a slot and may start a load.
-import type { Datastore } from '../backends/datastore.ts';
 import type { ModelState } from '../backends/snapshot.ts';
 import { loadEstimateMs, residualMs, slotFreeTimes, WarmSlotForecast, type ServiceTimes } from './cost.ts';
-import type { BackendState, Cycle, Hold, QueueEntry } from './framework.ts';
+import type { BackendState, Cycle, Hold, ImposedWait, QueueEntry } from './framework.ts';
+import type { DemandTracker } from './demand.ts';
+import type { BackendStatePort } from './port.ts';
 import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
 import type { SessionTable } from './sessions.ts';
 import type { SchedulerSettings } from './settings.ts';
 import type { BackendView } from './types.ts';
+import { mayRunOn } from './plugins/pinned.ts';
 
 /** A dispatched request until it completes or is cancelled. */
 export interface RunningRequest {
@@ -26,11 +28,15 @@ export interface RunningRequest {
 export interface CycleInputs {
   readonly now: number;
   readonly settings: SchedulerSettings;
-  readonly store: Datastore;
-  /** The live queue (it shrinks as the cycle dispatches). */
-  readonly queued: () => Iterable<QueueEntry>;
+  readonly store: Pick<BackendStatePort, 'views' | 'candidatesFor'>;
+  /** Queued requests for `model` that may run on `backend` (unpinned or pinned there); live, it shrinks as the cycle dispatches. */
+  readonly queuedFor: (model: string, backend: string) => number;
   readonly running: ReadonlyMap<string, RunningRequest>;
   readonly services: ServiceTimes;
+  /** Concurrent demand per model (running requests, time-averaged). */
+  readonly demand: DemandTracker;
+  /** The waiting requests by group (model, pin), each oldest first; live. */
+  readonly queuedGroups: () => Iterable<QueuedGroup>;
   readonly sessions: SessionTable;
   /** When we sent the request that started a load, by `backend\0model`. */
   readonly loadStarts: ReadonlyMap<string, number>;
@@ -40,7 +46,31 @@ export interface CycleInputs {
   readonly turns: Map<string, number>;
 }
 
+/** A group of waiting requests with the same model and restriction (pin, allowed backends), oldest first. */
+export interface QueuedGroup {
+  readonly model: string;
+  readonly pinnedBackend: string | undefined;
+  readonly allowedBackends?: readonly string[];
+  entries(): Iterable<QueueEntry>;
+}
+
+/** imposedWait reads at most this many of the longest-waiting requests per group: beyond that the sum only grows faster, and the cost stays bounded. */
+export const IMPOSED_WAIT_PER_GROUP = 64;
+
 export const loadKey = (backend: string, model: string) => `${backend}\u0000${model}`;
+
+/**
+ * Derived states by view: the datastore hands out the same view objects until
+ * something changes, so a cycle that follows one that changed nothing (a
+ * timer, a request that only queues) derives nothing again.
+ */
+const derived = new WeakMap<BackendView, BackendState>();
+
+function stateOf(view: BackendView, index: number): BackendState {
+  let state = derived.get(view);
+  if (state?.index !== index) derived.set(view, (state = backendStateOf(view, index)));
+  return state;
+}
 
 export function backendStateOf(view: BackendView, index: number): BackendState {
   const residency = residencyOf(view);
@@ -72,6 +102,15 @@ export class DispatchCycle implements Cycle {
   private readonly candidates = new Map<string, ReadonlySet<string>>();
   private readonly represented = new Map<string, boolean>();
   private readonly forecasts = new Map<string, WarmSlotForecast>();
+  /** Per-refresh memos: both are asked once per backend and request otherwise, O(backends) each. */
+  private readonly loadEstimates = new Map<string, number>();
+  private readonly loading = new Map<string, readonly string[]>();
+  /** imposedWait by backend, victim and since, until the next refresh (a dispatch shrinks the queue). */
+  private readonly imposed = new Map<string, ImposedWait>();
+  /** Slots taken from warm-slot forecasts this cycle: the dispatch pass watches it (pass.ts). */
+  forecastTakes = 0;
+  /** This sidecar's running requests by backend, built when a forecast first needs it after a refresh. */
+  private runningOn: Map<string, RunningRequest[]> | undefined;
 
   constructor(private readonly inputs: CycleInputs) {
     this.now = inputs.now;
@@ -81,9 +120,13 @@ export class DispatchCycle implements Cycle {
 
   /** Re-read the datastore (after a dispatch changed it). */
   refresh(): void {
-    this.states = this.inputs.store.views().map((v, i) => backendStateOf(v, i));
+    this.states = this.inputs.store.views().map((v, i) => stateOf(v, i));
+    this.runningOn = undefined;
     this.byName = new Map(this.states.map((s) => [s.name, s]));
     this.represented.clear();
+    this.loadEstimates.clear();
+    this.loading.clear();
+    this.imposed.clear();
   }
 
   addHold(hold: Hold): void {
@@ -132,20 +175,45 @@ export class DispatchCycle implements Cycle {
   }
 
   loadingOn(model: string): readonly string[] {
-    return this.states.filter((b) => this.usable(b, model) && b.stateOf(model) === 'loading').map((b) => b.name);
+    let on = this.loading.get(model);
+    if (!on) this.loading.set(model, (on = this.states.filter((b) => this.usable(b, model) && b.stateOf(model) === 'loading').map((b) => b.name)));
+    return on;
   }
 
   queuedDemand(model: string, backend: string): number {
-    let n = 0;
-    for (const e of this.inputs.queued()) {
-      if (e.req.model !== model) continue;
-      if ((e.req.pinnedBackend === undefined || e.req.pinnedBackend === backend) && (e.req.allowedBackends?.includes(backend) ?? true)) n++;
-    }
-    return n;
+    return this.inputs.queuedFor(model, backend);
   }
 
   holdOn(backend: string): Hold | undefined {
     return this.holds.get(backend);
+  }
+
+  demandOf(model: string): number {
+    return this.inputs.demand.of(model, this.now);
+  }
+
+  imposedWait(backend: string, victim: string, since: number): ImposedWait {
+    const key = `${backend}\u0000${victim}\u0000${since}`;
+    let found = this.imposed.get(key);
+    if (found === undefined) {
+      let totalMs = 0;
+      let waiters = 0;
+      for (const g of this.inputs.queuedGroups()) {
+        if (g.model === victim || !mayRunOn(g, backend) || !this.isCandidate(backend, g.model)) continue;
+        let n = 0;
+        for (const e of g.entries()) {
+          if (n++ >= IMPOSED_WAIT_PER_GROUP) break;
+          totalMs += Math.max(0, this.now - Math.max(e.enqueuedAt, since));
+          waiters++;
+        }
+      }
+      this.imposed.set(key, (found = { totalMs, waiters }));
+    }
+    return found;
+  }
+
+  sessionsHomedOn(backend: string): number {
+    return this.inputs.sessions.homedOn(backend, this.now);
   }
 
   drainedFor(backend: string): string | undefined {
@@ -168,17 +236,20 @@ export class DispatchCycle implements Cycle {
   }
 
   loadEstimateMs(backend: BackendState, model: string): number {
-    return loadEstimateMs(backend.view, model, this.states.map((s) => s.view));
+    const key = loadKey(backend.name, model);
+    let ms = this.loadEstimates.get(key);
+    if (ms === undefined) this.loadEstimates.set(key, (ms = loadEstimateMs(backend.view, model, this.states.map((s) => s.view))));
+    return ms;
   }
 
   warmSlotForecast(model: string, pinnedBackend: string | undefined, fullBackends: readonly BackendState[]): WarmSlotForecast {
     const key = `${model}\u0000${pinnedBackend ?? ''}`;
     let forecast = this.forecasts.get(key);
     if (forecast) return forecast;
-    forecast = new WarmSlotForecast();
+    forecast = new CountedForecast(() => this.forecastTakes++);
     for (const b of fullBackends) {
       const remaining: number[] = [];
-      for (const r of this.inputs.running.values()) if (r.backend === b.name) remaining.push(this.remainingMs(r, b));
+      for (const r of this.runningBy(b.name)) remaining.push(this.remainingMs(r, b));
       // Other clients' requests: unknown start, so on average half a typical request is left.
       for (let i = 0; i < b.view.externalInFlight; i++) remaining.push(this.inputs.services.typical() / 2);
       let times = slotFreeTimes(remaining, b.view.slots);
@@ -217,15 +288,39 @@ export class DispatchCycle implements Cycle {
     return residualMs(this.now - startedAt, serviceMs);
   }
 
+  private runningBy(backend: string): readonly RunningRequest[] {
+    if (!this.runningOn) {
+      this.runningOn = new Map();
+      for (const r of this.inputs.running.values()) {
+        const list = this.runningOn.get(r.backend);
+        if (list) list.push(r);
+        else this.runningOn.set(r.backend, [r]);
+      }
+    }
+    return this.runningOn.get(backend) ?? [];
+  }
+
   private usable(b: BackendState, model: string): boolean {
     return b.view.healthy && this.isCandidate(b.name, model);
   }
-
 
   private remainingLoadMs(b: BackendState, model: string): number {
     const estimate = this.loadEstimateMs(b, model);
     const started = this.inputs.loadStarts.get(loadKey(b.name, model));
     // A load we did not start (another client, or before a restart): assume half done.
     return started === undefined ? estimate / 2 : residualMs(this.now - started, estimate);
+  }
+}
+
+/** A forecast that reports each slot taken from it. */
+class CountedForecast extends WarmSlotForecast {
+  constructor(private readonly onTake: () => void) {
+    super();
+  }
+
+  override take() {
+    const slot = super.take();
+    if (slot) this.onTake();
+    return slot;
   }
 }

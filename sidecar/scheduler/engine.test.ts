@@ -154,27 +154,30 @@ describe('nextWakeAt', () => {
     expect(sched.nextWakeAt()).toBeUndefined();
   });
 
-  it('reports the earliest of queue timeout, aging crossover and sticky-window end', () => {
+  it('reports the earliest of queue timeout, aging crossover and the break-even time of a kept model', () => {
     const { sched, store } = setup(one(4, { max_models: 1, models: ['a', 'b'] }), {
-      scheduler: { aging_ms: 20_000, unload_delay_ms: 5000, queue: { timeout_ms: 60_000 } },
+      scheduler: { aging_ms: 20_000, queue: { timeout_ms: 60_000 } },
     });
     probe(store, 'b1', { a: 'warm' }, 0);
     sched.submit(req('a', { id: 'ra' }), 0);
-    sched.complete('ra', 1000, { ok: true, durationMs: 1000 }); // a sticky until 6000
+    sched.complete('ra', 1000, { ok: true, durationMs: 1000 }); // a is worth its reload × demand for a while
     sched.submit(req('b', { id: 'rb' }), 2000);
     expect(sched.queueLength()).toBe(1);
-    expect(sched.nextWakeAt()).toBe(6000);
-    expect(placed(sched.tick(6000)).get('rb')).toBe('b1');
+    const wake = sched.nextWakeAt()!;
+    expect(wake).toBeGreaterThan(2000);
+    expect(wake).toBeLessThan(22_000); // before the aging crossover
+    expect(sched.tick(wake - 1)).toEqual([]);
+    expect(placed(sched.tick(wake)).get('rb')).toBe('b1');
   });
 
   it('wakes at the aging crossover when that comes first', () => {
-    const { sched, store } = setup(one(4, { max_models: 1, models: ['a', 'b'] }), { scheduler: { aging_ms: 3000, unload_delay_ms: 60_000 } });
+    const { sched, store } = setup(one(4, { max_models: 1, models: ['a', 'b'] }), { scheduler: { aging_ms: 3000 } });
     probe(store, 'b1', { a: 'warm' }, 0);
     sched.submit(req('a', { id: 'ra' }), 0);
-    sched.complete('ra', 1000, { ok: true, durationMs: 1000 });
-    sched.submit(req('b', { id: 'rb' }), 2000);
-    expect(sched.nextWakeAt()).toBe(5000);
-    expect(placed(sched.tick(5000)).get('rb')).toBe('b1');
+    sched.complete('ra', 10_000, { ok: true, durationMs: 10_000 }); // busy for 10 s: worth keeping for longer than 3 s
+    sched.submit(req('b', { id: 'rb' }), 10_500);
+    expect(sched.nextWakeAt()).toBe(13_500);
+    expect(placed(sched.tick(13_500)).get('rb')).toBe('b1');
   });
 });
 

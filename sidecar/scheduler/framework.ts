@@ -49,13 +49,20 @@ export interface Placement {
   readonly waivesStickyWindows: boolean;
 }
 
+/** Waiting imposed on queued requests by a model kept on a backend (Cycle.imposedWait). */
+export interface ImposedWait {
+  readonly totalMs: number;
+  readonly waiters: number;
+}
+
 /** A backend kept free of other models for one waiting request. */
 export interface Hold {
   readonly backend: string;
   readonly model: string;
   readonly requestId: string;
   readonly rank: number;
-  readonly why: 'drain' | 'starving';
+  /** drain: for a cold model's first request; starving: past the aging bound; prewarm: a load started ahead is under way. */
+  readonly why: 'drain' | 'starving' | 'prewarm';
 }
 
 /** An admissible backend for a request. */
@@ -90,9 +97,19 @@ export interface Cycle {
   /** Queued requests for the model that are not pinned to another backend than `backend`. */
   queuedDemand(model: string, backend: string): number;
   holdOn(backend: string): Hold | undefined;
+  /** Concurrent demand of a model: its requests running at once, time-averaged (demand.ts). */
+  demandOf(model: string): number;
+  /**
+   * Waiting that keeping `victim` on `backend` imposes: the summed time since
+   * `since` (or since they arrived, if later) of queued requests for other
+   * models that backend could serve.
+   */
+  imposedWait(backend: string, victim: string, since: number): ImposedWait;
   /** The model a backend was being drained for at the previous dispatch. */
   drainedFor(backend: string): string | undefined;
   sessionBackend(sessionKey: string): string | undefined;
+  /** Live conversations whose home is this backend. */
+  sessionsHomedOn(backend: string): number;
   /** Learned (or assumed) time to load `model` on `backend`. */
   loadEstimateMs(backend: BackendState, model: string): number;
   /** Expected ms until a request for `model` could start on `backend`, given a free slot there. */
@@ -114,19 +131,25 @@ export const ADMIT: Verdict = { ok: true };
 export const refuse = (reason: string): Verdict => ({ ok: false, reason });
 
 export interface Filter {
+  /** Its name in the registry (registry.ts). */
   readonly name: string;
   check(p: Placement, b: BackendState, cycle: Cycle): Verdict;
+  /**
+   * When this filter's verdict on the backend may next change with time
+   * alone (nothing else happening), if it may: the engine wakes then.
+   */
+  nextChangeAt?(view: BackendView, settings: SchedulerSettings, now: number): number | undefined;
 }
 
 export interface Scorer {
-  readonly name: string;
-  /** Which policy weight multiplies this scorer's score. */
-  readonly weight: keyof ScorerWeights;
+  /** Its name in the registry, which is also its key in the policy's `scheduler.weights`. */
+  readonly name: keyof ScorerWeights;
   /** A score in [0,1] per option (keyed by backend name). */
   score(p: Placement, options: readonly Option[], cycle: Cycle): ReadonlyMap<string, number>;
 }
 
 export interface Picker {
+  readonly name: string;
   pick(p: Placement, options: readonly Option[], totals: ReadonlyMap<string, number>): Option;
 }
 
@@ -145,12 +168,13 @@ export function evaluate(filters: readonly Filter[], p: Placement, cycle: Cycle)
   const options: Option[] = [];
   const rejections: Rejection[] = [];
   for (const b of cycle.backends()) {
-    const failures: Array<{ filter: string; reason: string }> = [];
+    // Allocated only on a first failure: most checks pass or fail once, and this runs for every backend per request.
+    let failures: Array<{ filter: string; reason: string }> | undefined;
     for (const f of filters) {
       const v = f.check(p, b, cycle);
-      if (!v.ok) failures.push({ filter: f.name, reason: v.reason });
+      if (!v.ok) (failures ??= []).push({ filter: f.name, reason: v.reason });
     }
-    if (failures.length === 0) options.push({ backend: b, state: b.stateOf(p.model), fit: b.fitOf(p.model) });
+    if (failures === undefined) options.push({ backend: b, state: b.stateOf(p.model), fit: b.fitOf(p.model) });
     else rejections.push({ backend: b, failures });
   }
   return { options, rejections };
@@ -160,7 +184,7 @@ export function evaluate(filters: readonly Filter[], p: Placement, cycle: Cycle)
 export function weigh(scorers: readonly Scorer[], weights: ScorerWeights, p: Placement, options: readonly Option[], cycle: Cycle): Map<string, number> {
   const totals = new Map<string, number>(options.map((o) => [o.backend.name, 0]));
   for (const s of scorers) {
-    const w = weights[s.weight];
+    const w = weights[s.name];
     if (w === 0) continue;
     const scores = s.score(p, options, cycle);
     for (const o of options) {

@@ -36,3 +36,26 @@ describe('session table', () => {
     expect(t.get('c', 11_001)).toBe('b3');
   });
 });
+
+describe('session table: conversations homed per backend', () => {
+  it('counts live sessions per backend through moves, repeats, evictions and expiry', () => {
+    const t = new SessionTable(3, 1000);
+    t.set('s1', 'b1', 0);
+    t.set('s1', 'b1', 10); // another turn, same home
+    t.set('s2', 'b1', 20);
+    t.set('s3', 'b2', 30);
+    expect([t.homedOn('b1', 40), t.homedOn('b2', 40)]).toEqual([2, 1]);
+    t.set('s2', 'b2', 50); // moved
+    expect([t.homedOn('b1', 60), t.homedOn('b2', 60)]).toEqual([1, 2]);
+    t.set('s4', 'b3', 70); // evicts the least recently used (s1)
+    expect([t.homedOn('b1', 80), t.homedOn('b3', 80)]).toEqual([0, 1]);
+    expect(t.homedOn('b2', 2000)).toBe(0); // idled out
+  });
+
+  it('keeps the counts right across a resize', () => {
+    const t = new SessionTable(10, 60_000);
+    for (let i = 0; i < 4; i++) t.set(`s${i}`, i % 2 === 0 ? 'b1' : 'b2', i);
+    t.resize(3, 60_000, 10);
+    expect(t.homedOn('b1', 10) + t.homedOn('b2', 10)).toBe(3);
+  });
+});

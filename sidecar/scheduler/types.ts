@@ -31,6 +31,8 @@ export interface BackendView {
   inFlightByModel: ReadonlyMap<string, number>;
   /** Requests other clients run there, where the server exposes it. */
   externalInFlight: number;
+  /** Requests running there as the server last reported (ours and others'), where it exposes it. */
+  reportedInFlight?: number;
   /** Models (public names) this backend may serve, with their residency. */
   models: ReadonlyMap<string, BackendModelView>;
   /** Server reports a swap/load in progress. */
@@ -80,9 +82,41 @@ export interface DecisionRecord {
   evicts?: string;
 }
 
+/**
+ * Load a model ahead of a request through the server's own load API (start),
+ * or stop a pre-warm whose demand went away (cancel). Not tied to a request:
+ * the edge performs it asynchronously, off the ext_proc path (sidecar/prewarm/).
+ */
+export interface PrewarmOutcome {
+  type: 'prewarm';
+  action: 'start' | 'cancel';
+  backend: string;
+  model: string;
+  /** The id the backend uses for the model. */
+  backendModelId: string;
+  why: string;
+  /** Learned (or assumed) load time there. */
+  expectedLoadMs: number;
+  at: number;
+}
+
+/**
+ * What the edge must do after a call. A dispatch also takes a slot: the edge
+ * acquires it (record.backend, record.model) in its store; a release gives one
+ * back. The edge applies every outcome of a call before calling again
+ * (accounting.ts). A pre-warm is performed by the edge off the request path.
+ */
 export type SchedulerOutcome =
   | { type: 'dispatch'; id: string; record: DecisionRecord }
-  | { type: 'reject'; id: string; status: 404 | 429 | 503; code: string; message: string; retryAfterS?: number };
+  | { type: 'reject'; id: string; status: 404 | 429 | 503; code: string; message: string; retryAfterS?: number }
+  | { type: 'release'; id: string; backend: string; model: string }
+  | PrewarmOutcome;
+
+/** The outcomes a client waits for: where its request goes, or why not. */
+export type Decision = Extract<SchedulerOutcome, { type: 'dispatch' | 'reject' }>;
+
+/** What a scheduler that applies its own accounting returns: decisions and pre-warms (self-accounting.ts). */
+export type EdgeOutcome = Decision | PrewarmOutcome;
 
 export interface CompletionInfo {
   ok: boolean;
@@ -91,15 +125,19 @@ export interface CompletionInfo {
   outputTokens?: number;
 }
 
-/** The scheduling core. Implementations: the slice's least-in-flight, the warm-first framework, baselines. */
-export interface Scheduler {
-  submit(req: RequestInfo, now: number): SchedulerOutcome[];
+/**
+ * The scheduling core's calls. `O` is what a call returns: every outcome for
+ * the edge that applies accounting itself (createSchedulerCore), or only the
+ * decisions when the scheduler applies its own (createScheduler).
+ */
+export interface Scheduler<O extends SchedulerOutcome = SchedulerOutcome> {
+  submit(req: RequestInfo, now: number): O[];
   /** Client went away while queued or running; idempotent. */
-  cancel(id: string, now: number): SchedulerOutcome[];
+  cancel(id: string, now: number): O[];
   /** The request that was dispatched has ended; releases its slot exactly once. */
-  complete(id: string, now: number, info: CompletionInfo): SchedulerOutcome[];
+  complete(id: string, now: number, info: CompletionInfo): O[];
   /** Backend facts changed (probe) or a timer fired. */
-  tick(now: number): SchedulerOutcome[];
+  tick(now: number): O[];
   /** When the next timer-driven event is due (queue timeout, sticky window end), if any. */
   nextWakeAt(): number | undefined;
   queueLength(): number;
@@ -125,11 +163,13 @@ export interface QueueSnapshotEntry {
 }
 
 /** The scheduler `createScheduler` returns: the edge's contract plus hot reload and introspection. */
-export interface SchedulerCore extends Scheduler {
+export interface SchedulerCore<O extends SchedulerOutcome = SchedulerOutcome> extends Scheduler<O> {
   /** Apply a new policy; queued requests keep their place. Call tick(now) afterwards to dispatch under it. */
   setPolicy(policy: Policy): void;
   /** The most recent decisions, oldest first (bounded). */
   recentDecisions(): DecisionRecord[];
   /** The queue in dispatch order at `now` (default: the time of the last call). */
   queueSnapshot(now?: number): QueueSnapshotEntry[];
+  /** Sessions whose backend is remembered (bounded by `sessions.max_entries`). */
+  trackedSessions(): number;
 }

@@ -102,4 +102,14 @@ describe('llama-swap sim', () => {
     expect(await runningStates(s)).toEqual(['tiny-c:ready', 'tiny-d:ready']);
     expect(s.stats().evictions).toBe(0);
   });
+  it('/upstream/{model}/health loads (swaps in) the model and answers once it is ready; unknown models get 404', async () => {
+    const s = await sim();
+    const first = await fetch(`${s.url}/upstream/tiny-c/health`);
+    expect(first.status).toBe(200);
+    expect(await runningStates(s)).toEqual(['tiny-c:ready']);
+    expect((await fetch(`${s.url}/upstream/tiny-d/health`)).status).toBe(200);
+    expect(await runningStates(s)).toEqual(['tiny-d:ready']);
+    expect(s.stats()).toMatchObject({ loads: 2 });
+    expect((await fetch(`${s.url}/upstream/nope/health`)).status).toBe(404);
+  });
 });

@@ -74,6 +74,18 @@ export const llamaSwapKind: KindDefinition = {
         object: 'list',
       });
 
+    // /upstream/{model}/{path}: raw passthrough to that model's process, loading (swapping) it first if needed, as the
+    // real llama-swap does; the only upstream path simulated is the process's own /health. warmroute pre-warms with it.
+    const upstream = async (ctx: RequestContext, [id, path]: string[]): Promise<void> => {
+      if (!id || !residency.has(id)) {
+        sendJson(ctx.res, UNKNOWN_MODEL.status, UNKNOWN_MODEL.body, UNKNOWN_MODEL.headers);
+        return;
+      }
+      await residency.load(id);
+      if (path === 'health') sendJson(ctx.res, 200, { status: 'ok' }, LLAMA_HEADERS);
+      else sendJson(ctx.res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } }, LLAMA_HEADERS);
+    };
+
     const unloadAll = (): void => {
       for (const m of residency.list()) residency.unload(m.id);
     };
@@ -82,6 +94,7 @@ export const llamaSwapKind: KindDefinition = {
       routes: [
         ...inferenceRoutes(engine, dialect),
         { method: 'GET', path: '/health', handler: (ctx) => sendText(ctx.res, 200, 'OK', 'text/plain; charset=utf-8') },
+        { method: 'GET', path: /^\/upstream\/([^/]+)\/(.*)$/, handler: upstream },
         { method: 'GET', path: '/v1/models', handler: listModels },
         { method: 'GET', path: '/models', handler: listModels },
         {

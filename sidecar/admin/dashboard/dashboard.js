@@ -21,6 +21,7 @@
   const clock = (t) => new Date(t + skew).toLocaleTimeString([], { hour12: false });
   const badge = (state) => el('span', { class: `state ${state}` }, state);
   const shortId = (id) => (id.length > 12 ? id.slice(0, 8) + '…' : id);
+  const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
 
   function renderSummary(s) {
     const reloads = s.reloads.ok + s.reloads.rejected ? ` · reloads ${s.reloads.ok} ok / ${s.reloads.rejected} rejected` : '';
@@ -77,8 +78,10 @@
     replace(document.getElementById('fleet'), [el('div', { class: 'backends' }, ...s.backends.map(backendCard))]);
   }
 
+  const QUEUE_ROWS = 100; // a long queue shows its head; the summary counts all of it
+
   function renderQueue(s) {
-    const rows = s.queue.map((q) =>
+    const rows = s.queue.slice(0, QUEUE_ROWS).map((q) =>
       el(
         'tr',
         { 'data-request': q.id },
@@ -90,6 +93,7 @@
         el('td', { class: 'why' }, q.waitingReason || 'not yet considered', q.holding ? ` (holding ${q.holding})` : ''),
       ),
     );
+    if (s.queued > rows.length) rows.push(el('tr', {}, el('td', { colspan: 6, class: 'empty' }, `… and ${s.queued - rows.length} more`)));
     replace(document.querySelector('#queue tbody'), rows);
     document.getElementById('queue-empty').hidden = rows.length > 0;
   }
@@ -119,7 +123,53 @@
     replace(document.querySelector('#decisions tbody'), rows);
   }
 
+  const LANE_MAX_MS = 10 * 60_000;
+  const LANE_MIN_MS = 60_000;
+
+  // One lane per backend × model that loaded or unloaded recently: its warm and loading stretches, over the
+  // span of the kept events (one to ten minutes).
+  function renderLanes(s) {
+    const oldest = s.events.length ? s.events[0].at : now();
+    const span = Math.min(LANE_MAX_MS, Math.max(LANE_MIN_MS, now() - oldest));
+    const t0 = now() - span;
+    const byKey = new Map();
+    for (const e of s.events) {
+      if (!e.model || !e.to) continue; // health events have no lane
+      const key = `${e.backend}\u0000${e.model}`;
+      if (!byKey.has(key)) byKey.set(key, []);
+      byKey.get(key).push(e);
+    }
+    const lanes = [];
+    for (const [key, evs] of byKey) {
+      const [backend, model] = key.split('\u0000');
+      const current = s.backends.find((b) => b.name === backend)?.modelInfo[model]?.state;
+      const track = el('div', { class: 'track' });
+      let state = evs[0].from || 'cold';
+      let from = t0;
+      const segment = (until) => {
+        const a = Math.max(from, t0);
+        if ((state === 'warm' || state === 'loading') && until > a) {
+          const seg = el('div', { class: `seg ${state}`, title: `${state} ${clock(a)}–${clock(until)}` });
+          seg.style.left = `${((a - t0) / span) * 100}%`;
+          seg.style.width = `${((until - a) / span) * 100}%`;
+          track.append(seg);
+        }
+      };
+      for (const e of evs) {
+        segment(e.at);
+        state = e.to;
+        from = e.at;
+      }
+      if (current) state = current;
+      segment(now());
+      lanes.push(el('div', { class: 'lane', 'data-backend': backend, 'data-model': model }, el('span', { class: 'label', title: key.replace('\u0000', ': ') }, `${backend}: ${model}`), track));
+    }
+    const axis = lanes.length ? [el('div', { class: 'lanes-axis' }, el('span', {}, `${secs(span)} ago`), el('span', {}, 'now'))] : [];
+    replace(document.getElementById('lanes'), [...lanes, ...axis]);
+  }
+
   function renderTimeline(s) {
+    renderLanes(s);
     const items = [...s.events].reverse().map((e) =>
       el(
         'li',
@@ -128,8 +178,9 @@
         badge(e.kind),
         ` ${e.backend}`,
         e.model ? `: ${e.model}` : '',
+        e.kind === 'model' ? ` ${e.from} → ${e.to}` : '',
         e.loadMs !== undefined ? ` — load took ${secs(e.loadMs)}` : '',
-        e.reason ? ` — ${e.reason}` : '',
+        e.reason ? ` — ${e.reason.replace(UUID, (id) => shortId(id))}` : '',
       ),
     );
     replace(document.getElementById('timeline'), items.length ? items : [el('li', { class: 'empty' }, 'No loads or unloads seen yet.')]);

@@ -18,13 +18,15 @@ function scores(homeLoad: number, otherLoad: number) {
 }
 
 describe('affinity scorer', () => {
-  it("scores the session's backend while its load is within one request of the least loaded", () => {
+  it("scores the session's backend while one more request keeps it within 1.25× the mean load (⌈1.25 × (total + 1) / n⌉)", () => {
     expect(scores(0, 0)).toEqual({ home: 1 });
-    expect(scores(3, 2)).toEqual({ home: 1 });
+    expect(scores(3, 2)).toEqual({ home: 1 }); // 4 ≤ ⌈1.25 × 6 / 2⌉ = 4
+    expect(scores(6, 6)).toEqual({ home: 1 }); // 7 ≤ ⌈1.25 × 13 / 2⌉ = 9
   });
 
-  it('lets go when the session backend is more than one request busier', () => {
-    expect(scores(2, 0)).toEqual({});
+  it('lets go when the session backend would exceed the bound', () => {
+    expect(scores(2, 0)).toEqual({}); // 3 > ⌈1.25 × 3 / 2⌉ = 2
+    expect(scores(9, 4)).toEqual({}); // 10 > ⌈1.25 × 14 / 2⌉ = 9
   });
 
   it('scores nothing without a session', () => {
@@ -34,8 +36,9 @@ describe('affinity scorer', () => {
     expect(affinityScorer.score(p, evaluate([], p, c).options, c).size).toBe(0);
   });
 
-  it('homes a session it has not seen by the rendezvous hash of its key, the same on every replica', () => {
-    const { policy, store } = setup(['b1', 'b2', 'b3', 'b4'].map((name) => ({ name, models: ['a'], slots: 8 })));
+  it('with replicas, homes a session it has not seen by the rendezvous hash of its key, the same on every replica', () => {
+    const replicated = { sidecar: { replicas: ['10.0.0.9:18090'] } };
+    const { policy, store } = setup(['b1', 'b2', 'b3', 'b4'].map((name) => ({ name, models: ['a'], slots: 8 })), replicated);
     const homes = new Set<string>();
     for (let i = 0; i < 40; i++) {
       const key = `conv-${i}`;
@@ -49,5 +52,12 @@ describe('affinity scorer', () => {
     }
     // New conversations spread over equally good backends.
     expect(homes.size).toBeGreaterThan(1);
+  });
+
+  it('without replicas, leaves a session it has not seen to the spread scorer', () => {
+    const { policy, store } = setup(['b1', 'b2'].map((name) => ({ name, models: ['a'], slots: 8 })));
+    const c = cycleFor(policy, store, 1);
+    const p = placementOf(req('a', { sessionKey: 'new' }));
+    expect(affinityScorer.score(p, evaluate([], p, c).options, c).size).toBe(0);
   });
 });

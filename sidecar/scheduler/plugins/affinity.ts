@@ -1,33 +1,42 @@
-// Scorer: session affinity. A conversation goes back to the backend that has
-// its prompt cached, but only while that backend's load is within one request
-// of the least loaded option: a hard pin stacks a busy session's requests on
-// one server (HomeLab #661, llm-d's prefix-only results).
+// Scorer: session affinity with bounded loads. A conversation goes back to the
+// backend that has its prompt cached while that backend stays under 1.25× the
+// mean load of the options (consistent hashing with bounded loads, Mirrokni
+// et al.: the home takes one more request while its load + 1 ≤ ⌈1.25 × (total
+// + 1) / n⌉). A hard pin stacks a busy session's requests on one server
+// (HomeLab #661, llm-d's prefix-only results); no bound at all thrashes caches.
 //
-// A session this sidecar has not seen yet is homed by the rendezvous hash of
-// its key over the options. Another replica, which may have decided its
-// earlier turns, homed it the same way, so a conversation keeps its backend
-// whichever replica decides (replicas share no session table); and new
-// conversations spread over equally good backends instead of piling onto one.
-import type { Scorer } from '../framework.ts';
+// With several sidecar replicas (settings.replicated), a session this replica
+// has not seen is homed by the rendezvous hash of its key over the options.
+// The replica that decided its earlier turns homed it the same way, so a
+// conversation keeps its backend whichever replica decides (replicas share no
+// session table; docs/replicas.md). A single sidecar leaves new sessions to
+// the spread scorer instead.
+import type { Option, Scorer } from '../framework.ts';
 import { rendezvousWeight } from '../rendezvous.ts';
+
+/** How far above the mean load a conversation's home may be and still keep it (the c of bounded loads). */
+export const AFFINITY_LOAD_BOUND = 1.25;
+
+export function underLoadBound(home: Option, options: readonly Option[]): boolean {
+  const total = options.reduce((n, o) => n + o.backend.load, 0);
+  return home.backend.load + 1 <= Math.ceil((AFFINITY_LOAD_BOUND * (total + 1)) / options.length);
+}
 
 export const affinityScorer: Scorer = {
   name: 'affinity',
-  weight: 'affinity',
   score: (p, options, cycle) => {
     const out = new Map<string, number>();
     const key = p.entry.req.sessionKey;
     if (key === undefined || options.length === 0) return out;
-    const known = cycle.sessionBackend(key);
-    const homeOption = known !== undefined ? options.find((o) => o.backend.name === known) : rendezvousTop(key, options);
-    if (!homeOption) return out;
-    const least = Math.min(...options.map((o) => o.backend.load));
-    if (homeOption.backend.load <= least + 1) out.set(homeOption.backend.name, 1);
+    const home = cycle.sessionBackend(key);
+    const homeOption =
+      home !== undefined ? options.find((o) => o.backend.name === home) : cycle.settings.replicated ? rendezvousTop(key, options) : undefined;
+    if (homeOption && underLoadBound(homeOption, options)) out.set(homeOption.backend.name, 1);
     return out;
   },
 };
 
-function rendezvousTop<T extends { backend: { name: string } }>(key: string, options: readonly T[]): T {
+function rendezvousTop(key: string, options: readonly Option[]): Option {
   let best = options[0]!;
   let bestWeight = rendezvousWeight(key, best.backend.name);
   for (const o of options.slice(1)) {

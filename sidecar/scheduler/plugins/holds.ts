@@ -7,12 +7,14 @@ import { MODEL_CAPACITY } from './model-capacity.ts';
 
 export const HOLDS = 'holds';
 
+const HOLD_WHY = { drain: 'draining for a cold model', starving: 'a request past the aging bound', prewarm: 'pre-warming it' } as const;
+
 export const holdsFilter: Filter = {
   name: HOLDS,
   check: (p, b, cycle) => {
     const hold = cycle.holdOn(b.name);
     if (!hold || hold.model === p.model || hold.rank >= p.rank) return ADMIT;
-    return refuse(`held for ${hold.model} (${hold.why === 'drain' ? 'draining for a cold model' : 'a request past the aging bound'})`);
+    return refuse(`held for ${hold.model} (${HOLD_WHY[hold.why]})`);
   },
 };
 

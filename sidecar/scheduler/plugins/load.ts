@@ -4,6 +4,5 @@ import type { Scorer } from '../framework.ts';
 
 export const loadScorer: Scorer = {
   name: 'load',
-  weight: 'load',
   score: (_p, options) => new Map(options.map((o) => [o.backend.name, 1 - Math.min(1, o.backend.load / Math.max(1, o.backend.view.slots))])),
 };

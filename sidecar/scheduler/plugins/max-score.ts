@@ -8,6 +8,7 @@ import type { Option, Picker } from '../framework.ts';
 export const SCORE_EPSILON = 1e-9;
 
 export const maxScorePicker: Picker = {
+  name: 'max-score',
   pick: (p, options, totals) => {
     const key = p.entry.req.sessionKey;
     let best: Option | undefined;

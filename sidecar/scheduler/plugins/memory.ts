@@ -4,7 +4,6 @@ import type { Scorer } from '../framework.ts';
 
 export const memoryScorer: Scorer = {
   name: 'memory',
-  weight: 'memory',
   score: (_p, options) => {
     const out = new Map<string, number>();
     const most = Math.max(0, ...options.map((o) => o.backend.view.freeMemoryBytes ?? 0));

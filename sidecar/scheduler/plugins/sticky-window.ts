@@ -5,7 +5,7 @@
 // request of strictly higher model priority, to one that has waited past the
 // aging bound, to a request the backend was being drained for, and to what the
 // strategy waives it for.
-import { stickyUntil } from '../residency.ts';
+import { residencyOf, stickyUntil } from '../residency.ts';
 import { ADMIT, refuse, type Filter } from '../framework.ts';
 
 export const STICKY_WINDOW = 'sticky-window';
@@ -23,5 +23,15 @@ export const stickyWindowFilter: Filter = {
     if (cycle.drainedFor(b.name) === p.model) return ADMIT;
     if (cycle.heldElsewhere(victim, b.name)) return ADMIT;
     return refuse(`${victim} keeps it for ${until - cycle.now} ms more (unload delay)`);
+  },
+  // A window's end frees its backend for other models.
+  nextChangeAt: (view, settings, now) => {
+    const residency = residencyOf(view);
+    let next: number | undefined;
+    for (const m of residency.held) {
+      const until = stickyUntil(view, residency, m, settings.unloadDelayMs(m), now);
+      if (until !== undefined && (next === undefined || until < next)) next = until;
+    }
+    return next;
   },
 };

@@ -6,8 +6,7 @@ import type { Scorer } from '../framework.ts';
 export const WARMTH_SCORES = { warm: 1, loading: 0.5, coldWithRoom: 0.2, coldEvicting: 0 } as const;
 
 export const warmthScorer: Scorer = {
-  name: 'warmth',
-  weight: 'warm',
+  name: 'warm',
   score: (_p, options) =>
     new Map(
       options.map((o) => [

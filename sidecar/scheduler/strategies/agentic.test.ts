@@ -1,13 +1,16 @@
 // llama-swap PR #611's case: an agentic client (opencode) runs an orchestrator
 // model that, each round, starts two explorers and a coder in parallel on two
 // other models; each worker takes three turns; the orchestrator's next turn
-// comes when all three have finished. Backends hold one model each. FIFO spends
-// its time swapping models; warm-first should swap far less on the same workload.
+// comes when all three have finished. Backends hold one model each. Invariants
+// only (every request served, no capacity violation, nobody past the aging
+// bound); how warm-first compares with the baselines on loads and makespan is
+// measured by bench/agentic.ts and bench/traces.ts, not asserted here.
 import { describe, expect, it } from 'vitest';
 import type { Strategy } from '../../policy/schema.ts';
 import { setup } from '../testing/fixtures.ts';
 import { runTrace, type Arrival } from '../testing/trace.ts';
 import { World } from '../testing/world.ts';
+import { runAgentic } from '../testing/agentic.ts';
 
 const ROUNDS = 5;
 const LOAD_MS = 8000;
@@ -49,16 +52,12 @@ function agenticRun(strategy: Strategy, backends: number) {
 }
 
 describe('agentic workload (llama-swap #611)', () => {
-  it.each([2, 3])('warm-first makes fewer model switches than fifo with %i single-model backends', (backends) => {
-    const warm = agenticRun('warm-first', backends);
-    const fifo = agenticRun('fifo', backends);
-    // Every request of every round ran, with no capacity violation.
+  it.each([2, 3])('every strategy runs every request of every round with %i single-model backends, with no capacity violation', (backends) => {
     const expected = ROUNDS + (ROUNDS - 1) * 9;
-    expect([warm.requests, fifo.requests]).toEqual([expected, expected]);
-    expect([warm.violations, fifo.violations]).toEqual([[], []]);
-    expect(warm.loads).toBeLessThan(fifo.loads);
-    // And the whole job finishes no later.
-    expect(warm.end).toBeLessThanOrEqual(fifo.end);
+    for (const strategy of ['warm-first', 'fifo', 'least-connections'] as const) {
+      const r = agenticRun(strategy, backends);
+      expect([r.requests, r.violations], strategy).toEqual([expected, []]);
+    }
   });
 
   it('with a backend per model, warm-first loads each model about once', () => {
@@ -81,12 +80,21 @@ function burstRun(strategy: Strategy) {
 }
 
 describe('burst of three models over two one-model backends', () => {
-  it('warm-first collates: each model loads once, fewer loads than fifo and least-connections, nobody waits past the aging bound', () => {
+  it('warm-first collates: each model loads once and nobody waits past the aging bound; every strategy serves all', () => {
     const [warm, fifo, lc] = (['warm-first', 'fifo', 'least-connections'] as const).map(burstRun);
     for (const r of [warm, fifo, lc]) expect([r!.served, r!.violations]).toEqual([21, []]);
     expect(warm!.loads).toBe(3);
-    expect(warm!.loads).toBeLessThan(fifo!.loads);
-    expect(warm!.loads).toBeLessThan(lc!.loads);
     expect(warm!.maxQueuedMs).toBeLessThan(10_000);
+  });
+});
+
+describe('issue 13 agentic workload (orchestrator polling while sub-agents run), virtual time', () => {
+  it.each(['warm-first', 'fifo', 'least-connections', 'round-robin', 'aging-bonus'] as const)('%s serves every request with no capacity violation', (strategy) => {
+    const r = runAgentic(strategy);
+    expect([r.served, r.rejected, r.violations]).toEqual([r.requests, 0, []]);
+  });
+
+  it('warm-first dispatches every request within the aging bound', () => {
+    expect(runAgentic('warm-first').maxQueuedMs).toBeLessThan(30_000);
   });
 });

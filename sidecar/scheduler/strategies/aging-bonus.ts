@@ -6,7 +6,7 @@
 // previous one when admissible, else the lowest slot use ratio, ties in turn.
 import { anyOtherBackend, drainHold, holdsFilter } from '../plugins/holds.ts';
 import { stickyWindowFilter } from '../plugins/sticky-window.ts';
-import { agingBonusOrder } from './ordering.ts';
+import { AGING_BONUS_ORDER } from './ordering.ts';
 import { ESSENTIAL_FILTERS, waitWhy } from './baseline.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -15,7 +15,7 @@ export const agingBonusStrategy: Strategy = {
   filters: [...ESSENTIAL_FILTERS, stickyWindowFilter, holdsFilter],
   headOfLineBlocks: false,
   agingBound: false,
-  rank: agingBonusOrder,
+  order: AGING_BONUS_ORDER,
   choose: (p, ev, cycle) => {
     if (ev.options.length === 0) {
       const wait = waitWhy(ev);

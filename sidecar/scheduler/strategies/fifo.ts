@@ -3,7 +3,7 @@
 // The choice mirrors llama-swap's decision tree: serve where the model is
 // ready, else join a load in progress, else start one on the first admissible
 // backend in policy order. No sticky window, no priority, no aging.
-import { arrivalOrder } from './ordering.ts';
+import { ARRIVAL_ORDER } from './ordering.ts';
 import { ESSENTIAL_FILTERS, waitWhy } from './baseline.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -12,7 +12,7 @@ export const fifoStrategy: Strategy = {
   filters: ESSENTIAL_FILTERS,
   headOfLineBlocks: true,
   agingBound: false,
-  rank: arrivalOrder,
+  order: ARRIVAL_ORDER,
   choose: (_p, ev) => {
     if (ev.options.length === 0) return waitWhy(ev);
     const inOrder = [...ev.options].sort((a, b) => a.backend.index - b.backend.index);

@@ -1,7 +1,7 @@
 // Baseline: least connections (Olla's default). Fewest requests in flight
 // through this sidecar (Olla counts only its own); ties go round a rotating
 // cursor so a recovered backend is not shadowed for ever.
-import { arrivalOrder } from './ordering.ts';
+import { ARRIVAL_ORDER } from './ordering.ts';
 import { ESSENTIAL_FILTERS, waitWhy } from './baseline.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -10,7 +10,7 @@ export const leastConnectionsStrategy: Strategy = {
   filters: ESSENTIAL_FILTERS,
   headOfLineBlocks: false,
   agingBound: false,
-  rank: arrivalOrder,
+  order: ARRIVAL_ORDER,
   choose: (_p, ev, cycle) => {
     if (ev.options.length === 0) return waitWhy(ev);
     const fewest = Math.min(...ev.options.map((o) => o.backend.view.inFlight));

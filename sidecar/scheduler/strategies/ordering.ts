@@ -1,27 +1,50 @@
-// Queue orders shared by the strategies.
-import type { Cycle, Placement, QueueEntry } from '../framework.ts';
+// Queue orders shared by the strategies. An order is a key per request
+// (tier, then priority, then arrival) plus an optional diversity pass. The
+// dispatch pass merges the queue's groups by this key; `rankQueue` sorts the
+// whole queue by it for snapshots. Contract the pass relies on: among one
+// model's requests of one tier, an older request never ranks after a younger
+// one (same model priority and warm bonus; age only adds).
+import type { Placement, QueueEntry } from '../framework.ts';
+import type { SchedulerSettings } from '../settings.ts';
 
-const byArrival = (a: QueueEntry, b: QueueEntry) => a.seq - b.seq;
-
-function placement(entry: QueueEntry, cycle: Cycle, fields: Partial<Omit<Placement, 'entry' | 'model' | 'modelPriority' | 'rank'>>): Omit<Placement, 'rank'> {
-  return {
-    entry,
-    model: entry.req.model,
-    modelPriority: cycle.settings.modelPriority(entry.req.model),
-    priority: 0,
-    starving: false,
-    diversity: false,
-    waivesStickyWindows: false,
-    ...fields,
-  };
+/** What an order may read: the time, the settings, and which models were represented when the cycle began. */
+export interface OrderContext {
+  readonly now: number;
+  readonly settings: SchedulerSettings;
+  isRepresented(model: string): boolean;
 }
 
-const ranked = (items: ReadonlyArray<Omit<Placement, 'rank'>>): Placement[] => items.map((p, rank) => ({ ...p, rank }));
+export interface RankKey {
+  /** Lower goes first. */
+  readonly tier: number;
+  /** Higher goes first within a tier; then arrival. */
+  readonly priority: number;
+}
+
+export interface QueueOrder {
+  /** Requests that waited `settings.agingMs` or more are starving (a tier of their own in the key). */
+  readonly starves: boolean;
+  key(entry: QueueEntry, starving: boolean, ctx: OrderContext): RankKey;
+  /**
+   * The diversity pass: the first request (in key order) of each model
+   * represented nowhere, starving ones aside, moves to this tier.
+   */
+  diversity(settings: SchedulerSettings): { readonly tier: number; readonly waivesStickyWindows: boolean } | undefined;
+}
+
+/** Does `a` (key, seq) rank before `b`? */
+export function ranksBefore(a: RankKey, aSeq: number, b: RankKey, bSeq: number): boolean {
+  if (a.tier !== b.tier) return a.tier < b.tier;
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  return aSeq < bSeq;
+}
 
 /** Strict arrival order. */
-export function arrivalOrder(queue: readonly QueueEntry[], cycle: Cycle): Placement[] {
-  return ranked([...queue].sort(byArrival).map((e) => placement(e, cycle, {})));
-}
+export const ARRIVAL_ORDER: QueueOrder = {
+  starves: false,
+  key: () => ({ tier: 0, priority: 0 }),
+  diversity: () => undefined,
+};
 
 /**
  * Warm-first order. Priority = model priority + warm bonus while the model is
@@ -35,29 +58,15 @@ export function arrivalOrder(queue: readonly QueueEntry[], cycle: Cycle): Placem
  *     waiting models spread over N backends before any model takes a second;
  *  3. the rest.
  */
-export function warmFirstOrder(queue: readonly QueueEntry[], cycle: Cycle): Placement[] {
-  const s = cycle.settings;
-  const items = queue.map((e) => {
-    const age = cycle.now - e.enqueuedAt;
-    const warm = cycle.isRepresented(e.req.model);
-    const priority = s.modelPriority(e.req.model) + (warm ? s.warmBonus : 0) + age * s.agingRatePerMs;
-    return placement(e, cycle, { priority, starving: age >= s.agingMs });
-  });
-  const order = (a: Omit<Placement, 'rank'>, b: Omit<Placement, 'rank'>) => b.priority - a.priority || a.entry.seq - b.entry.seq;
-  items.sort(order);
-  const starving = items.filter((p) => p.starving);
-  const firstOfColdModel = new Set<string>();
-  const diversity: Array<Omit<Placement, 'rank'>> = [];
-  const rest: Array<Omit<Placement, 'rank'>> = [];
-  for (const p of items) {
-    if (p.starving) continue;
-    if (!cycle.isRepresented(p.model) && !firstOfColdModel.has(p.model)) {
-      firstOfColdModel.add(p.model);
-      diversity.push({ ...p, diversity: true });
-    } else rest.push(p);
-  }
-  return ranked([...starving, ...diversity, ...rest]);
-}
+export const WARM_FIRST_ORDER: QueueOrder = {
+  starves: true,
+  key: (e, starving, ctx) => {
+    const s = ctx.settings;
+    const priority = s.modelPriority(e.req.model) + (ctx.isRepresented(e.req.model) ? s.warmBonus : 0) + (ctx.now - e.enqueuedAt) * s.agingRatePerMs;
+    return { tier: starving ? 0 : 2, priority };
+  },
+  diversity: () => ({ tier: 1, waivesStickyWindows: false }),
+};
 
 /**
  * llamacpp-ha 0.14's order: with a warm bonus, first a diversity pass (the
@@ -65,21 +74,43 @@ export function warmFirstOrder(queue: readonly QueueEntry[], cycle: Cycle): Plac
  * model in its sticky window), then everything by bonus-if-warm + age × rate.
  * No bonus: plain FIFO.
  */
-export function agingBonusOrder(queue: readonly QueueEntry[], cycle: Cycle): Placement[] {
-  const s = cycle.settings;
-  if (s.warmBonus <= 0) return arrivalOrder(queue, cycle);
-  const rate = s.warmBonus / s.agingMs;
-  const items = queue
-    .map((e) => placement(e, cycle, { priority: (cycle.isRepresented(e.req.model) ? s.warmBonus : 0) + (cycle.now - e.enqueuedAt) * rate }))
-    .sort((a, b) => b.priority - a.priority || a.entry.seq - b.entry.seq);
-  const seen = new Set<string>();
-  const diversity: Array<Omit<Placement, 'rank'>> = [];
-  const rest: Array<Omit<Placement, 'rank'>> = [];
-  for (const p of items) {
-    if (!cycle.isRepresented(p.model) && !seen.has(p.model)) {
-      seen.add(p.model);
-      diversity.push({ ...p, diversity: true, waivesStickyWindows: true });
-    } else rest.push(p);
-  }
-  return ranked([...diversity, ...rest]);
+export const AGING_BONUS_ORDER: QueueOrder = {
+  starves: false,
+  key: (e, _starving, ctx) => {
+    const s = ctx.settings;
+    if (s.warmBonus <= 0) return { tier: 1, priority: 0 };
+    const priority = (ctx.isRepresented(e.req.model) ? s.warmBonus : 0) + (ctx.now - e.enqueuedAt) * (s.warmBonus / s.agingMs);
+    return { tier: 1, priority };
+  },
+  diversity: (s) => (s.warmBonus > 0 ? { tier: 0, waivesStickyWindows: true } : undefined),
+};
+
+/** Is the request starving under this order at `now`? */
+export const isStarving = (order: QueueOrder, e: QueueEntry, ctx: OrderContext) => order.starves && ctx.now - e.enqueuedAt >= ctx.settings.agingMs;
+
+/** A placement from its key and flags. */
+export function placementOf(entry: QueueEntry, ctx: OrderContext, key: RankKey, flags: { starving: boolean; diversity: boolean; waivesStickyWindows: boolean }, rank: number): Placement {
+  return { entry, model: entry.req.model, modelPriority: ctx.settings.modelPriority(entry.req.model), priority: key.priority, rank, ...flags };
+}
+
+/** The whole queue in this order: O(queue · log queue), for snapshots and as the reference the pass is tested against. */
+export function rankQueue(order: QueueOrder, queue: Iterable<QueueEntry>, ctx: OrderContext): Placement[] {
+  const div = order.diversity(ctx.settings);
+  const items = [...queue].map((entry) => {
+    const starving = isStarving(order, entry, ctx);
+    return { entry, starving, key: order.key(entry, starving, ctx) };
+  });
+  const before = (a: (typeof items)[number], b: (typeof items)[number]) => ranksBefore(a.key, a.entry.seq, b.key, b.entry.seq);
+  items.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  const firstOfModel = new Set<string>();
+  const marked = items.map((it) => {
+    const model = it.entry.req.model;
+    if (div && !it.starving && !ctx.isRepresented(model) && !firstOfModel.has(model)) {
+      firstOfModel.add(model);
+      return { ...it, key: { tier: div.tier, priority: it.key.priority }, diversity: true, waives: div.waivesStickyWindows };
+    }
+    return { ...it, diversity: false, waives: false };
+  });
+  marked.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  return marked.map((it, rank) => placementOf(it.entry, ctx, it.key, { starving: it.starving, diversity: it.diversity, waivesStickyWindows: it.waives }, rank));
 }

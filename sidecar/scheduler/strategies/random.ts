@@ -1,6 +1,6 @@
 // Baseline: uniform random among the admissible backends, from the injected
 // (seedable) generator. Arrival order, no head-of-line blocking.
-import { arrivalOrder } from './ordering.ts';
+import { ARRIVAL_ORDER } from './ordering.ts';
 import { ESSENTIAL_FILTERS, waitWhy } from './baseline.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -9,7 +9,7 @@ export const randomStrategy: Strategy = {
   filters: ESSENTIAL_FILTERS,
   headOfLineBlocks: false,
   agingBound: false,
-  rank: arrivalOrder,
+  order: ARRIVAL_ORDER,
   choose: (_p, ev, cycle) => {
     if (ev.options.length === 0) return waitWhy(ev);
     const inOrder = [...ev.options].sort((a, b) => a.backend.index - b.backend.index);

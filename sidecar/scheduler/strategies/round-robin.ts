@@ -1,7 +1,7 @@
 // Baseline: round-robin over the admissible backends (Olla's `round-robin`):
 // one counter, modulo the admissible list in policy order. Arrival order, no
 // head-of-line blocking.
-import { arrivalOrder } from './ordering.ts';
+import { ARRIVAL_ORDER } from './ordering.ts';
 import { ESSENTIAL_FILTERS, waitWhy } from './baseline.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -10,7 +10,7 @@ export const roundRobinStrategy: Strategy = {
   filters: ESSENTIAL_FILTERS,
   headOfLineBlocks: false,
   agingBound: false,
-  rank: arrivalOrder,
+  order: ARRIVAL_ORDER,
   choose: (_p, ev, cycle) => {
     if (ev.options.length === 0) return waitWhy(ev);
     const inOrder = [...ev.options].sort((a, b) => a.backend.index - b.backend.index);

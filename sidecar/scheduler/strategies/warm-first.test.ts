@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { dispatchOf, down, placed, probe, req, setup } from '../testing/fixtures.ts';
 import { runTrace, type Arrival } from '../testing/trace.ts';
 import { World } from '../testing/world.ts';
-import { rendezvousOrder } from '../rendezvous.ts';
 
 /** Teach the scheduler a service time for `model` on `backend` by running one request there. */
 function learnService(s: ReturnType<typeof setup>, backend: string, model: string, ms: number, at: number) {
@@ -150,16 +149,19 @@ describe('warm-first: the cost view', () => {
     return { s, out: s.sched.submit(req('explore', { id: 'x' }), t) };
   }
 
-  it("counts the reload an unloaded model's next request will pay: waits for a warm slot rather than unload a model that just ran", () => {
-    // Loading explore on gpu2 takes 8 s, but orch (idle 1 s) would pay 8 s to come back; gpu3 frees in ~9 s.
+  it("keeps a model worth keeping: a request waits rather than unload a model that just ran (reload × demand above the waiting imposed)", () => {
     const { s, out } = reloadCase(1000);
     expect(out).toEqual([]);
-    expect(s.sched.queueSnapshot()[0]!.waitingReason).toMatch(/slot on gpu3, where explore is warm, is expected in 9000 ms/);
+    expect(s.sched.queueSnapshot()[0]!.waitingReason).toMatch(/gpu2: orch is worth keeping: 0 ms of waiting imposed < \d+ ms \(reload × demand\)/);
   });
 
-  it('lets that reload cost fade: a model idle for over a minute is unloaded for a sooner start', () => {
-    const { out } = reloadCase(70_000);
-    expect(dispatchOf(out, 'x')?.record).toMatchObject({ backend: 'gpu2', reason: 'cold-load', evicts: 'orch', expectedStartMs: 8000 });
+  it('lets a model go once its demand has faded: idle for over a minute, it is unloaded for the sooner start', () => {
+    const { s } = reloadCase(70_000);
+    let d;
+    for (let i = 0; i < 5 && !d; i++) d = dispatchOf(s.sched.tick(s.sched.nextWakeAt()!), 'x');
+    expect(d?.record).toMatchObject({ backend: 'gpu2', reason: 'cold-load', evicts: 'orch', expectedStartMs: 8000 });
+    // The waiting it paid is the ski-rental rent: below the (tiny) reload × demand left.
+    expect(d!.record.queuedMs).toBeLessThanOrEqual(8000 * Math.exp(-7));
   });
 
   it('times a running request from when its load actually finished, as measured', () => {
@@ -206,7 +208,7 @@ describe('warm-first: session affinity', () => {
     return s;
   }
 
-  it('keeps a conversation on its backend while that backend is within one request of the least loaded', () => {
+  it('keeps a conversation on its backend while that backend stays under 1.25× the mean load (bounded loads)', () => {
     const s = twoWarm();
     const first = dispatchOf(s.sched.submit(req('a', { id: 't1', sessionKey: 'chat' }), 0), 't1')!.record.backend;
     const other = first === 'b1' ? 'b2' : 'b1';
@@ -222,6 +224,19 @@ describe('warm-first: session affinity', () => {
     expect(dispatchOf(s.sched.submit(req('a', { id: 't4', sessionKey: 'chat' }), 5), 't4')!.record).toMatchObject({ backend: other, reason: 'affinity' });
   });
 
+  it('spreads new conversations: twelve sequential sessions over three idle warm backends land four on each', () => {
+    const s = setup(['b1', 'b2', 'b3'].map((name) => ({ name, models: ['a'], slots: 4 })));
+    for (const b of ['b1', 'b2', 'b3']) probe(s.store, b, { a: 'warm' }, 0);
+    const homes = new Map<string, number>();
+    for (let i = 0; i < 12; i++) {
+      const t = 10 * i;
+      const d = dispatchOf(s.sched.submit(req('a', { id: `c${i}`, sessionKey: `conversation-${i}` }), t), `c${i}`)!;
+      homes.set(d.record.backend, (homes.get(d.record.backend) ?? 0) + 1);
+      s.sched.complete(`c${i}`, t + 5, { ok: true, durationMs: 5 });
+    }
+    expect([...homes.values()].sort()).toEqual([4, 4, 4]);
+  });
+
   it('forgets a session after its idle TTL', () => {
     const s = setup(
       [
@@ -230,41 +245,45 @@ describe('warm-first: session affinity', () => {
       ],
       { sessions: { ttl_ms: 1000 } },
     );
-    // A session whose rendezvous home is b2 (where an unseen session goes) starts on b1, the only warm one.
-    const key = Array.from({ length: 50 }, (_, i) => `chat-${i}`).find((k) => rendezvousOrder(k, ['b1', 'b2'])[0] === 'b2')!;
     probe(s.store, 'b1', { a: 'warm' }, 0);
-    const first = dispatchOf(s.sched.submit(req('a', { id: 't1', sessionKey: key }), 0), 't1')!.record.backend;
-    expect(first).toBe('b1');
-    probe(s.store, 'b2', { a: 'warm' }, 5);
+    probe(s.store, 'b2', { a: 'warm' }, 0);
+    const first = dispatchOf(s.sched.submit(req('a', { id: 't1', sessionKey: 'chat' }), 0), 't1')!.record.backend;
     s.store.acquire(first, 'a', 0); // another request keeps the home one request busier
     s.sched.complete('t1', 10, { ok: true, durationMs: 10 });
-    expect(dispatchOf(s.sched.submit(req('a', { id: 't2', sessionKey: key }), 900), 't2')!.record.backend).toBe(first);
+    expect(dispatchOf(s.sched.submit(req('a', { id: 't2', sessionKey: 'chat' }), 900), 't2')!.record.backend).toBe(first);
     s.sched.complete('t2', 910, { ok: true, durationMs: 10 });
-    const later = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: key }), 2000), 't3')!.record;
+    const later = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: 'chat' }), 2000), 't3')!.record;
     expect(later.reason).toBe('warm');
-    expect(later.backend).toBe('b2');
+    expect(later.backend).not.toBe(first);
   });
 });
 
-describe('warm-first: the sticky window', () => {
+describe('warm-first: residency by cost (break-even)', () => {
   const single = [{ name: 'b1', models: ['a', 'b'], slots: 2, max_models: 1 }];
 
-  it("keeps another model of equal priority off a model's last copy for unload_delay_ms after its last request", () => {
-    const s = setup(single, { scheduler: { unload_delay_ms: 5000 } });
-    probe(s.store, 'b1', { a: 'warm' }, 0);
-    s.sched.submit(req('a', { id: 'ra' }), 0);
-    s.sched.complete('ra', 1000, { ok: true, durationMs: 1000 });
-    expect(s.sched.submit(req('b', { id: 'rb' }), 1500)).toEqual([]);
-    // A follow-up for the sticky model goes straight in and renews the window.
-    expect(placed(s.sched.submit(req('a', { id: 'ra2' }), 2000)).get('ra2')).toBe('b1');
-    s.sched.complete('ra2', 3000, { ok: true, durationMs: 1000 });
-    expect(s.sched.nextWakeAt()).toBe(8000);
-    expect(s.sched.tick(7999)).toEqual([]);
-    expect(dispatchOf(s.sched.tick(8000), 'rb')?.record).toMatchObject({ reason: 'cold-load', evicts: 'a', queuedMs: 6500 });
+  it("keeps another model of equal priority off a model's last copy until the waiting imposed reaches its reload × demand", () => {
+    const s = setup(single);
+    learnLoad(s, 'b1', 'a', 4000, 0);
+    probe(s.store, 'b1', { a: 'warm' }, 10_000);
+    s.sched.submit(req('a', { id: 'ra' }), 10_000);
+    s.sched.complete('ra', 20_000, { ok: true, durationMs: 10_000 });
+    expect(s.sched.submit(req('b', { id: 'rb' }), 20_500)).toEqual([]);
+    expect(s.sched.queueSnapshot()[0]!.waitingReason).toMatch(/^b1: a is worth keeping/);
+    // A follow-up for the kept model goes straight in.
+    expect(placed(s.sched.submit(req('a', { id: 'ra2' }), 21_000)).get('ra2')).toBe('b1');
+    s.sched.complete('ra2', 22_000, { ok: true, durationMs: 1000 });
+    const wake = s.sched.nextWakeAt()!;
+    // The crossing: rb's waiting since a went idle (22 s) equals 4 s × a's demand then.
+    expect(s.sched.tick(wake - 1)).toEqual([]);
+    const d = dispatchOf(s.sched.tick(wake), 'rb');
+    expect(d?.record).toMatchObject({ reason: 'cold-load', evicts: 'a' });
+    const waited = wake - 22_000;
+    expect(waited).toBeGreaterThan(0);
+    expect(waited).toBeLessThanOrEqual(4000);
   });
 
   it('yields at once to a request of higher model priority', () => {
-    const s = setup(single, { scheduler: { unload_delay_ms: 5000 }, models: { b: { priority: 1 } } });
+    const s = setup(single, { models: { b: { priority: 1 } } });
     probe(s.store, 'b1', { a: 'warm' }, 0);
     s.sched.submit(req('a', { id: 'ra' }), 0);
     s.sched.complete('ra', 1000, { ok: true, durationMs: 1000 });
@@ -312,8 +331,10 @@ describe('warm-first: queue order', () => {
     expect(placed(out).get('a2')).toBe('b1');
     const b = s.sched.queueSnapshot().find((e) => e.id === 'b1')!;
     expect(b.waitingReason).toBe('would unload a, which still has requests queued');
-    // With no request for a left, b unloads it.
-    expect(dispatchOf(s.sched.complete('a2', 200, { ok: true, durationMs: 100 }), 'b1')?.record.evicts).toBe('a');
+    // With no request for a left, b unloads it: at once, or once the waiting it imposes reaches a's reload × demand.
+    let d = dispatchOf(s.sched.complete('a2', 200, { ok: true, durationMs: 100 }), 'b1');
+    for (let i = 0; i < 5 && !d; i++) d = dispatchOf(s.sched.tick(s.sched.nextWakeAt()!), 'b1');
+    expect(d?.record.evicts).toBe('a');
   });
 });
 

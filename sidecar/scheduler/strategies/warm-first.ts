@@ -1,24 +1,27 @@
-// warmroute's own strategy. Order: warmFirstOrder (starving, diversity, rest).
+// warmroute's own strategy. Order: WARM_FIRST_ORDER (starving, diversity, rest).
 // Choice, for one request:
 //  1. filters: healthy, serves the model, pinned, loads on demand (or holds
-//     it), free slot, max models, sticky window, holds, one load per model;
+//     it), free slot, max models, break-even residency, holds, one load per model;
 //  2. never unload a model that still has requests queued and no other warm
 //     copy (it would be loaded again at once), unless the request is starving
 //     and has no other option;
 //  3. the cost view: expected start of each admissible option (0 warm, rest of
 //     the load when joining one, learned load time when cold), plus the
-//     reload an unloaded model's next request will pay (fading with its idle
-//     time), against the earliest warm slot to free up on a full backend.
+//     reload an unloaded model's work will pay (its load time × its
+//     concurrent demand), against the earliest warm slot to free up on a full backend.
 //     Waiting wins when it is sooner (a starving request never waits by choice);
 //  4. among options about as cheap as the cheapest, the weighted scorers and
 //     the max-score picker.
+// After the cycle, loads may start ahead for requests still waiting
+// (plugins/prewarm.ts: pre-warm and hedged cold start).
 // When nothing is admissible, a starving request holds the backend that will
 // make room soonest, and the first request of a model warm nowhere holds a
 // backend to drain (llamacpp-ha's rule, where the running model must have
 // somewhere to go now, not just another backend in the list).
-import { evictionCostMs, startTolerance } from '../cost.ts';
+import { startTolerance } from '../cost.ts';
 import { failsOnlyOn, weigh, type Cycle, type Evaluation, type Option, type Placement, type Scorer } from '../framework.ts';
 import { affinityScorer } from '../plugins/affinity.ts';
+import { BREAK_EVEN, breakEvenAt, breakEvenFilter, keptModel } from '../plugins/break-even.ts';
 import { FREE_SLOT, freeSlotFilter } from '../plugins/free-slot.ts';
 import { healthyFilter } from '../plugins/healthy.ts';
 import { loadsOnDemandFilter } from '../plugins/loads-on-demand.ts';
@@ -27,26 +30,28 @@ import { loadScorer } from '../plugins/load.ts';
 import { maxScorePicker } from '../plugins/max-score.ts';
 import { memoryScorer } from '../plugins/memory.ts';
 import { modelCapacityFilter } from '../plugins/model-capacity.ts';
-import { pinnedFilter } from '../plugins/pinned.ts';
+import { pinnedFilter, restrictionKey } from '../plugins/pinned.ts';
+import { planPrewarms } from '../plugins/prewarm.ts';
 import { recencyScorer } from '../plugins/recency.ts';
 import { servesModelFilter } from '../plugins/serves-model.ts';
+import { spreadScorer } from '../plugins/spread.ts';
 import { singleLoadFilter } from '../plugins/single-load.ts';
-import { stickyWindowFilter } from '../plugins/sticky-window.ts';
 import { warmthScorer } from '../plugins/warmth.ts';
-import type { DecisionReason, RequestInfo } from '../types.ts';
+import type { DecisionReason } from '../types.ts';
 import { describeRejections } from './explain.ts';
-import { warmFirstOrder } from './ordering.ts';
+import { WARM_FIRST_ORDER } from './ordering.ts';
 import type { Choice, Strategy } from './strategy.ts';
 
-export const WARM_FIRST_SCORERS: readonly Scorer[] = [warmthScorer, loadScorer, affinityScorer, recencyScorer, memoryScorer];
+export const WARM_FIRST_SCORERS: readonly Scorer[] = [warmthScorer, loadScorer, affinityScorer, spreadScorer, recencyScorer, memoryScorer];
 
 export const warmFirstStrategy: Strategy = {
   name: 'warm-first',
-  filters: [healthyFilter, servesModelFilter, pinnedFilter, loadsOnDemandFilter, freeSlotFilter, modelCapacityFilter, stickyWindowFilter, holdsFilter, singleLoadFilter],
+  filters: [healthyFilter, servesModelFilter, pinnedFilter, loadsOnDemandFilter, freeSlotFilter, modelCapacityFilter, breakEvenFilter, holdsFilter, singleLoadFilter],
   headOfLineBlocks: false,
   agingBound: true,
-  rank: warmFirstOrder,
+  order: WARM_FIRST_ORDER,
   choose: chooseWarmFirst,
+  planPrewarms,
 };
 
 function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
@@ -62,7 +67,8 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
     const why = spared ? `would unload ${spared}, which still has requests queued` : describeRejections(ev.rejections) || 'no backend serves this model';
     const hold = p.starving ? starvationHold(ev) : p.diversity ? drainHold(ev, cycle, somewhereToGoNow) : undefined;
     if (hold !== undefined) return { kind: 'wait', why, hold: { backend: hold, why: p.starving ? 'starving' : 'drain' } };
-    return warmSlot ? { kind: 'wait', why, recheckAt: cycle.now + warmSlot.at } : { kind: 'wait', why };
+    const recheckAt = Math.min(warmSlot ? cycle.now + warmSlot.at : Infinity, breakEvenRecheck(p, ev, cycle));
+    return Number.isFinite(recheckAt) ? { kind: 'wait', why, recheckAt } : { kind: 'wait', why };
   }
 
   const starts = new Map(options.map((o) => [o.backend.name, cycle.expectedStartMs(o.backend, model)]));
@@ -91,18 +97,25 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
   };
 }
 
-/** The reload that unloading this option's victim moves onto the victim's next request (0 when nothing is unloaded or it is warm elsewhere). */
-/** Requests restricted to the same backends (pinned, or an endpoint subset) share one forecast of warm slots. */
-function restrictionKey(req: RequestInfo): string | undefined {
-  if (req.allowedBackends === undefined) return req.pinnedBackend;
-  return `${req.pinnedBackend ?? ''}\u0001${req.allowedBackends.join(',')}`;
-}
-
+/**
+ * The reload that unloading this option's victim moves onto the victim's
+ * work: its learned load time × its concurrent demand (0 when nothing is
+ * unloaded or it is warm elsewhere; fades as the victim stays idle).
+ */
 function reloadCostMs(o: Option, cycle: Cycle): number {
   if (o.fit.kind !== 'evict' || cycle.heldElsewhere(o.fit.victim, o.backend.name)) return 0;
-  const lastUsed = o.backend.view.models.get(o.fit.victim)?.lastUsedAt;
-  if (lastUsed === undefined) return 0;
-  return evictionCostMs(cycle.loadEstimateMs(o.backend, o.fit.victim), cycle.now - lastUsed);
+  return cycle.loadEstimateMs(o.backend, o.fit.victim) * cycle.demandOf(o.fit.victim);
+}
+
+/** The earliest time a backend refused only to keep a model worth keeping would accept this request, if nothing else changes. */
+function breakEvenRecheck(p: Placement, ev: Evaluation, cycle: Cycle): number {
+  let at = Infinity;
+  for (const r of ev.rejections) {
+    if (!failsOnlyOn(r, [BREAK_EVEN])) continue;
+    const kept = keptModel(p, r.backend, cycle);
+    if (kept) at = Math.min(at, breakEvenAt(kept, cycle.now));
+  }
+  return at;
 }
 
 /**

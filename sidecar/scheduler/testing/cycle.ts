@@ -3,11 +3,14 @@
 import type { Datastore } from '../../backends/datastore.ts';
 import type { Policy } from '../../policy/schema.ts';
 import { ServiceTimes } from '../cost.ts';
-import { DispatchCycle, type RunningRequest } from '../cycle.ts';
+import { DispatchCycle, type QueuedGroup, type RunningRequest } from '../cycle.ts';
+import { DemandTracker } from '../demand.ts';
 import type { Hold, Placement, QueueEntry } from '../framework.ts';
 import { SessionTable } from '../sessions.ts';
 import { settingsFrom } from '../settings.ts';
 import type { RequestInfo } from '../types.ts';
+import { mayRunOn } from '../plugins/pinned.ts';
+import { groupKeyOf } from '../queue-index.ts';
 
 export interface CycleState {
   queued?: QueueEntry[];
@@ -16,6 +19,7 @@ export interface CycleState {
   sessions?: Record<string, string>;
   loadStarts?: Record<string, number>;
   services?: ServiceTimes;
+  demand?: DemandTracker;
   random?: () => number;
 }
 
@@ -27,15 +31,26 @@ export function cycleFor(policy: Policy, store: Datastore, now: number, state: C
     now,
     settings,
     store,
-    queued: () => state.queued ?? [],
+    queuedFor: (model, backend) => (state.queued ?? []).filter((e) => e.req.model === model && mayRunOn(e.req, backend)).length,
     running: new Map((state.running ?? []).map((r) => [r.id, r])),
     services: state.services ?? new ServiceTimes(),
+    demand: state.demand ?? new DemandTracker(),
+    queuedGroups: () => groupsOf(state.queued ?? []),
     sessions,
     loadStarts: new Map(Object.entries(state.loadStarts ?? {})),
     previousHolds: new Map((state.previousHolds ?? []).map((h) => [h.backend, h])),
     random: state.random ?? (() => 0),
     turns: new Map(),
   });
+}
+
+function groupsOf(queued: readonly QueueEntry[]): QueuedGroup[] {
+  const groups = new Map<string, QueueEntry[]>();
+  for (const e of [...queued].sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq)) {
+    const key = groupKeyOf(e.req);
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  return [...groups.values()].map((es) => ({ model: es[0]!.req.model, pinnedBackend: es[0]!.req.pinnedBackend, allowedBackends: es[0]!.req.allowedBackends, entries: () => es }));
 }
 
 export function entry(req: RequestInfo, enqueuedAt = 0, seq = 0): QueueEntry {

@@ -2,29 +2,30 @@
 // helpers and request builders.
 import { Datastore } from '../../backends/datastore.ts';
 import type { ModelState } from '../../backends/snapshot.ts';
-import { Policy, type PolicyInput } from '../../policy/schema.ts';
+import { Policy, type BackendKind, type PolicyInput } from '../../policy/schema.ts';
 import { createScheduler, type SchedulerOptions } from '../index.ts';
-import type { RequestInfo, SchedulerCore, SchedulerOutcome } from '../types.ts';
+import type { EdgeOutcome, RequestInfo, SchedulerCore, SchedulerOutcome } from '../types.ts';
 
 export interface BackendInput {
   name: string;
   models: string[];
   slots?: number;
   max_models?: number;
+  kind?: BackendKind;
 }
 
 /** A policy with the given backends (URLs made up) and any other sections. */
 export function policyWith(backends: BackendInput[], rest: Omit<PolicyInput, 'backends'> = {}): Policy {
   return Policy.parse({
     ...rest,
-    backends: backends.map((b, i) => ({ name: b.name, url: `http://10.0.0.${i + 1}:8080`, models: b.models, slots: b.slots, max_models: b.max_models })),
+    backends: backends.map((b, i) => ({ name: b.name, url: `http://10.0.0.${i + 1}:8080`, models: b.models, slots: b.slots, max_models: b.max_models, kind: b.kind })),
   });
 }
 
 export interface Setup {
   policy: Policy;
   store: Datastore;
-  sched: SchedulerCore;
+  sched: SchedulerCore<EdgeOutcome>;
 }
 
 export function setup(backends: BackendInput[], rest: Omit<PolicyInput, 'backends'> = {}, opts?: SchedulerOptions): Setup {

@@ -1,7 +1,7 @@
 // A discrete-event driver: feeds a workload to a scheduler over a simulated
 // world, playing the edge's part (submit, complete, tick at nextWakeAt,
 // probe when a load finishes). Time is simulated; nothing sleeps.
-import type { DecisionRecord, SchedulerCore } from '../types.ts';
+import type { DecisionRecord, EdgeOutcome, PrewarmOutcome, SchedulerCore } from '../types.ts';
 import type { World } from './world.ts';
 
 export interface Arrival {
@@ -18,6 +18,8 @@ export interface TraceResult {
   finished: Map<string, number>;
   rejected: Map<string, string>;
   decisions: DecisionRecord[];
+  /** Pre-warm outcomes, in order. */
+  prewarms: PrewarmOutcome[];
   /** Time the last event happened. */
   end: number;
 }
@@ -33,16 +35,26 @@ interface Event {
  * Run `arrivals`, plus what `followUps` adds when a request finishes (a
  * closed loop, like an agent's next turn), until nothing is left to do.
  */
-export function runTrace(sched: SchedulerCore, world: World, arrivals: readonly Arrival[], followUps: (finished: Arrival, at: number) => Arrival[] = () => [], maxSteps = 100_000): TraceResult {
+export function runTrace(sched: SchedulerCore<EdgeOutcome>, world: World, arrivals: readonly Arrival[], followUps: (finished: Arrival, at: number) => Arrival[] = () => [], maxSteps = 100_000): TraceResult {
   const events: Event[] = arrivals.map((a) => ({ at: a.at, kind: 'arrive', arrival: a }));
   const byId = new Map(arrivals.map((a) => [a.id, a]));
-  const result: TraceResult = { started: new Map(), finished: new Map(), rejected: new Map(), decisions: [], end: 0 };
+  const result: TraceResult = { started: new Map(), finished: new Map(), rejected: new Map(), decisions: [], prewarms: [], end: 0 };
   const order = { probe: 0, finish: 1, arrive: 2 } as const;
 
-  const handle = (outcomes: ReturnType<SchedulerCore['tick']>, now: number) => {
+  const handle = (outcomes: ReturnType<SchedulerCore<EdgeOutcome>['tick']>, now: number) => {
     for (const o of outcomes) {
       if (o.type === 'reject') {
         result.rejected.set(o.id, o.code);
+        continue;
+      }
+      if (o.type === 'prewarm') {
+        // The edge performs a pre-warm through the server's load API; a cancel stops only the call (the server
+        // finishes a load it started), so the world sees the load either way.
+        result.prewarms.push(o);
+        if (o.action === 'start') {
+          const ready = world.prewarm(o.backend, o.model, now);
+          if (ready > now) events.push({ at: ready, kind: 'probe' });
+        }
         continue;
       }
       const a = byId.get(o.id)!;

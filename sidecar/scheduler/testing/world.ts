@@ -63,6 +63,27 @@ export class World {
     const s = this.server(backend);
     if (!s.healthy) this.violations.push(`${id}: sent to unhealthy ${backend}`);
     if (s.running.size >= s.slots) this.violations.push(`${id}: ${backend} has no free slot (${s.running.size}/${s.slots})`);
+    const r = this.ensureLoaded(id, backend, model, now);
+    r.lastUsed = now;
+    s.running.set(id, model);
+    return Math.max(now, r.readyAt);
+  }
+
+  /** A load through the server's load API (a pre-warm): no slot taken. Returns when the model is ready. */
+  prewarm(backend: string, model: string, now: number): number {
+    const s = this.server(backend);
+    if (!s.healthy) this.violations.push(`pre-warm of ${model}: sent to unhealthy ${backend}`);
+    const known = s.resident.has(model);
+    const r = this.ensureLoaded(`pre-warm of ${model}`, backend, model, now);
+    if (!known) this.prewarmLoads++;
+    return Math.max(now, r.readyAt);
+  }
+
+  /** Loads started by pre-warms (also counted in `loads`). */
+  prewarmLoads = 0;
+
+  private ensureLoaded(id: string, backend: string, model: string, now: number): Resident {
+    const s = this.server(backend);
     let r = s.resident.get(model);
     if (!r) {
       let evicted: string | undefined;
@@ -81,9 +102,7 @@ export class World {
       s.resident.set(model, r);
       this.loads.push({ backend, model, at: now, evicted });
     }
-    r.lastUsed = now;
-    s.running.set(id, model);
-    return Math.max(now, r.readyAt);
+    return r;
   }
 
   finish(id: string, now: number): void {

@@ -1,0 +1,299 @@
+// warmroute side by side with what users run today, on real parts: trace (a)
+// (bench/traces/agentic.jsonl) replayed live, in real time, against
+//   - warmroute (`warmroute up`: real Envoy + the sidecar) in front of two llama-swap boxes,
+//   - Olla (least-connections, its default) in front of the same two boxes,
+//   - one llama-swap box alone (the client talks to it directly),
+// each box a real llama-swap starting real llama-server processes, one model at a time.
+// Every target starts from fresh, cold boxes; loads are counted from the llama-server
+// processes the boxes really started. The trace's lower bound is computed from load and
+// service times measured on these boxes in the same run.
+//   LLAMA_SERVER=… LLAMA_SWAP=… OLLA=… GGUF_DIR=… npm run bench:peers [-- --repeat N]
+// GGUF_DIR holds orch.gguf, explore.gguf, code.gguf (../shared/tools/make-tiny-gguf.py).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { PROJECT_ROOT } from '../sidecar/envoy/binary.ts';
+import { Policy } from '../sidecar/policy/schema.ts';
+import { buildFleetModel } from '../sidecar/replay/fleet-model.ts';
+import { readTrace } from '../sidecar/replay/inputs.ts';
+import { replayLive } from '../sidecar/replay/live.ts';
+import { lowerBound, type LowerBound } from '../sidecar/replay/lower-bound.ts';
+import { reportOf, type RunReport } from '../sidecar/replay/report.ts';
+import { outputTokensOf, type Trace } from '../sidecar/replay/trace.ts';
+import { freePort } from '../e2e/harness.ts';
+import type { FleetSpec } from '../sim/spec.ts';
+import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { findRealParts, startLlamaSwapBox, startOlla, type LlamaSwapBox, type RealParts } from './lib/real-parts.ts';
+import { runIfMain, writeResultFiles } from './lib/results.ts';
+
+const TRACE = fileURLToPath(new URL('./traces/agentic.jsonl', import.meta.url));
+const MODELS = ['orch', 'explore', 'code'] as const;
+/** Each load sleeps this long before llama-server starts (real models take seconds; the tiny ones well under one). */
+const LOAD_DELAY_S = 2;
+/** llama-server slots per box. */
+const PARALLEL = 4;
+/**
+ * The live replayer sends about four characters per prompt token (real tokenizers); the tiny
+ * models have a byte vocabulary (one token per character) and a 4,096-token context. Prompts
+ * are shortened by this factor so the trace's longest prompt (5,200 tokens) fits.
+ */
+const PROMPT_SCALE = 8;
+
+type TargetName = 'warmroute' | 'olla least-connections' | 'llama-swap alone';
+
+export interface PeerRun {
+  target: TargetName;
+  repeat: number;
+  report: RunReport;
+  /** llama-server processes the boxes started, by box and model. */
+  realLoads: Record<string, Record<string, number>>;
+  realLoadsTotal: number;
+}
+
+export interface PeersResult {
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  skipped: string[];
+  trace: { name: string; requests: number };
+  calibration?: { loadMs: number; tokensPerSec: number; ttftMs: number; prefillMsPerToken: number };
+  lowerBound?: LowerBound;
+  runs: PeerRun[];
+}
+
+function shortenPrompts(trace: Trace): Trace {
+  return { ...trace, requests: trace.requests.map((r) => ({ ...r, prompt_tokens: Math.max(1, Math.round(r.prompt_tokens / PROMPT_SCALE)) })) };
+}
+
+async function boxes(parts: RealParts, workDir: string, count: number): Promise<LlamaSwapBox[]> {
+  const out: LlamaSwapBox[] = [];
+  for (let i = 0; i < count; i++)
+    out.push(await startLlamaSwapBox(parts, { name: `box${i + 1}`, port: await freePort(), startPort: 21000 + 100 * i + Math.floor(Math.random() * 50), models: MODELS, loadDelayS: LOAD_DELAY_S, parallel: PARALLEL, workDir }));
+  return out;
+}
+
+async function chat(url: string, model: string, maxTokens: number, promptChars = 200): Promise<{ ms: number; firstByteMs: number }> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x'.repeat(promptChars) }], max_tokens: maxTokens, stream: true }),
+  });
+  if (!res.ok) throw new Error(`calibration request: HTTP ${res.status} ${await res.text()}`);
+  let firstByteMs = 0;
+  const reader = res.body!.getReader();
+  for (;;) {
+    const c = await reader.read();
+    if (!firstByteMs) firstByteMs = performance.now() - t0;
+    if (c.done) break;
+  }
+  return { ms: performance.now() - t0, firstByteMs };
+}
+
+/** Load time, prompt and token rates of these boxes, measured on one (median of three where it matters). */
+async function calibrate(parts: RealParts, workDir: string): Promise<NonNullable<PeersResult['calibration']>> {
+  const [box] = await boxes(parts, join(workDir, 'calibration'), 1);
+  try {
+    const cold = await chat(box!.url, 'orch', 8);
+    const median = async (f: () => Promise<{ ms: number; firstByteMs: number }>) => {
+      const xs = [await f(), await f(), await f()].sort((a, b) => a.ms - b.ms);
+      return xs[1]!;
+    };
+    const short = await median(() => chat(box!.url, 'orch', 8));
+    const long = await median(() => chat(box!.url, 'orch', 8, 2200));
+    const gen = await median(() => chat(box!.url, 'orch', 200));
+    return {
+      loadMs: Math.round(cold.ms - short.ms),
+      ttftMs: Math.round(short.firstByteMs),
+      prefillMsPerToken: Math.max(0, (long.ms - short.ms) / 2000),
+      tokensPerSec: Math.round(192 / Math.max(1e-3, (gen.ms - short.ms) / 1000)),
+    };
+  } finally {
+    await box!.stop();
+  }
+}
+
+function boundFor(trace: Trace, c: NonNullable<PeersResult['calibration']>): LowerBound {
+  const policy = Policy.parse({
+    backends: ['box1', 'box2'].map((name) => ({ name, kind: 'llama-swap', url: 'http://127.0.0.1:1', models: [...MODELS], slots: PARALLEL, max_models: 1 })),
+  });
+  const fleet: FleetSpec = {
+    backends: ['box1', 'box2'].map((name) => ({
+      name,
+      kind: 'llama-swap',
+      maxLoaded: 1,
+      slots: PARALLEL,
+      loadInitMs: c.loadMs,
+      loadGBps: 1,
+      tokensPerSec: c.tokensPerSec,
+      ttftMs: c.ttftMs,
+      models: MODELS.map((id) => ({ id, sizeGB: 0.001 })),
+    })),
+  };
+  // Prompt processing is part of each request's service time on these CPUs: give every
+  // request its measured service time, so the bound does not assume free prefill.
+  const timed: Trace = {
+    ...trace,
+    requests: trace.requests.map((r) => ({ ...r, service_ms: Math.round(c.ttftMs + (r.prompt_tokens * 4 + 40) * c.prefillMsPerToken + (outputTokensOf(r) * 1000) / c.tokensPerSec) })),
+  };
+  return lowerBound(timed, buildFleetModel(policy, fleet));
+}
+
+async function waitFor(url: string, ok: (body: string) => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.ok && ok(await r.text())) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > until) throw new Error(`${url} not ready within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** `warmroute up` in its own process, as a user runs it, in front of the boxes. */
+async function startWarmroute(bs: readonly LlamaSwapBox[], workDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const [port, grpc, admin, envoyAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const policy = {
+    listen: { host: '127.0.0.1', port },
+    sidecar: { grpc_port: grpc, admin_port: admin },
+    envoy: { admin_port: envoyAdmin },
+    backends: bs.map((b) => ({ name: b.name, kind: 'llama-swap', url: b.url, models: [...MODELS], slots: PARALLEL, max_models: 1 })),
+  };
+  const file = join(workDir, 'warmroute.yaml');
+  writeFileSync(file, stringify(policy));
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'warmroute.mjs'), 'up', '--policy', file], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, WARMROUTE_LOG_FORMAT: 'json' },
+  });
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async (): Promise<void> => {
+    writeFileSync(join(workDir, 'warmroute.log'), log);
+    if (child.exitCode !== null) return;
+    child.kill('SIGINT');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+  };
+  try {
+    // Ready when Envoy answers and every box has been probed healthy.
+    await waitFor(`http://127.0.0.1:${port}/v1/models`, () => true, 30_000);
+    await waitFor(`http://127.0.0.1:${admin}/status`, (b) => (JSON.parse(b) as { backends: { healthy: boolean }[] }).backends.every((x) => x.healthy), 30_000);
+  } catch (e) {
+    await stop();
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${log}`);
+  }
+  return { url: `http://127.0.0.1:${port}`, stop };
+}
+
+async function runTarget(target: TargetName, repeat: number, trace: Trace, parts: RealParts, workDir: string): Promise<PeerRun> {
+  const dir = mkdtempSync(join(workDir, `${target.replace(/\W+/g, '-')}-`));
+  const bs = await boxes(parts, dir, target === 'llama-swap alone' ? 1 : 2);
+  let front: { url: string; stop(): Promise<void> } | undefined;
+  try {
+    if (target === 'warmroute') front = await startWarmroute(bs, dir);
+    else if (target === 'olla least-connections') {
+      const olla = await startOlla(parts.olla!, { port: await freePort(), endpoints: bs.map((b) => ({ name: b.name, url: b.url })), balancer: 'least-connections', workDir: dir });
+      front = { url: olla.proxyUrl, stop: olla.stop };
+      // Olla routes only to endpoints whose health checks and model discovery have landed.
+      await waitFor(`${olla.proxyUrl}/v1/models`, (b) => MODELS.every((m) => b.includes(`"${m}"`)), 30_000);
+    }
+    const url = front?.url ?? bs[0]!.url;
+    const run = await replayLive(trace, { baseUrl: url, label: target });
+    const realLoads = Object.fromEntries(bs.map((b) => [b.name, b.loads()]));
+    const realLoadsTotal = Object.values(realLoads).reduce((n, m) => n + Object.values(m).reduce((a, b) => a + b, 0), 0);
+    return { target, repeat, report: reportOf({ ...run, loads: { total: realLoadsTotal, byModel: {} } }), realLoads, realLoadsTotal };
+  } finally {
+    await front?.stop();
+    for (const b of bs) await b.stop();
+  }
+}
+
+export async function runPeers(argv: string[] = process.argv.slice(2)): Promise<PeersResult> {
+  const { values } = parseArgs({ args: argv, options: { repeat: { type: 'string', default: '2' } } });
+  const repeats = Math.max(1, Number(values.repeat));
+  const machine = machineInfo();
+  const found = findRealParts();
+  const trace = shortenPrompts(readTrace(TRACE));
+  const result: PeersResult = {
+    date: new Date().toISOString(),
+    command: commandLine('bench:peers'),
+    machine,
+    skipped: [],
+    trace: { name: trace.name, requests: trace.requests.length },
+    runs: [],
+  };
+  if (!found.parts) {
+    result.skipped.push(`everything: real parts missing: ${found.missing.join(', ')} (../shared/docs/real-parts.md)`);
+    return result;
+  }
+  const parts = found.parts;
+  const workDir = mkdtempSync(join(tmpdir(), 'warmroute-peers-'));
+  result.calibration = await calibrate(parts, workDir);
+  result.lowerBound = boundFor(trace, result.calibration);
+  const targets: TargetName[] = ['warmroute', 'llama-swap alone'];
+  if (parts.olla) targets.splice(1, 0, 'olla least-connections');
+  else result.skipped.push('olla least-connections: OLLA not set');
+  // Interleaved: each repeat runs every target once, so drift on the machine hits all alike.
+  for (let i = 1; i <= repeats; i++)
+    for (const t of targets) {
+      process.stderr.write(`[peers] ${t}, run ${i}/${repeats} ...\n`);
+      result.runs.push(await runTarget(t, i, trace, parts, workDir));
+    }
+  machine.loadavg1mAtEnd = loadNow();
+  return result;
+}
+
+const s = (ms: number): string => (ms / 1000).toFixed(1);
+
+function toMarkdown(r: PeersResult): string {
+  const out = [
+    '# Peers on real parts: trace (a), agentic',
+    '',
+    `Command: \`${r.command}\` · ${r.date} · ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, Envoy ${r.machine.envoy} · load average ${r.machine.loadavg1mAtStart} at start, ${r.machine.loadavg1mAtEnd ?? '?'} at end`,
+    '',
+    `Trace \`${r.trace.name}\` (${r.trace.requests} requests, closed loop) replayed live in real time. Each box is a real llama-swap`,
+    `starting real llama-server processes (tiny GGUF models, ${PARALLEL} slots), one model at a time, each load ${LOAD_DELAY_S} s of`,
+    'start-up plus the real load; every target starts from fresh, cold boxes. "Loads" are llama-server processes the boxes',
+    'really started. Failed = any non-2xx answer or broken stream.',
+    '',
+  ];
+  if (r.skipped.length) out.push(...r.skipped.map((x) => `Skipped: ${x}`), '');
+  if (r.calibration && r.lowerBound) {
+    const lb = r.lowerBound;
+    out.push(
+      `Measured on one box: a load takes ${r.calibration.loadMs} ms; ${r.calibration.tokensPerSec} tokens/s; first token ${r.calibration.ttftMs} ms; prompt processing ${r.calibration.prefillMsPerToken.toFixed(3)} ms per token.`,
+      `Lower bound for the trace with these times (\`sidecar/replay/lower-bound.ts\`): **${lb.loads} loads, makespan ${s(lb.makespanMs)} s**.`,
+      '',
+    );
+  }
+  if (r.runs.length) {
+    out.push('| target | run | served | failed | real loads | wait p50 / p90 (s) | makespan (s) | makespan ÷ Olla | makespan ÷ lower bound |', '|---|---|---|---|---|---|---|---|---|');
+    for (const run of r.runs) {
+      const olla = r.runs.find((x) => x.target === 'olla least-connections' && x.repeat === run.repeat);
+      const rep = run.report;
+      out.push(
+        `| ${run.target} | ${run.repeat} | ${rep.requests - rep.failed} | ${rep.failed} | ${run.realLoadsTotal} | ${s(rep.waitMs.p50)} / ${s(rep.waitMs.p90)} | ${s(rep.makespanMs)} | ${olla ? (rep.makespanMs / olla.report.makespanMs).toFixed(2) : '–'} | ${r.lowerBound ? (rep.makespanMs / r.lowerBound.makespanMs).toFixed(2) : '–'} |`,
+      );
+    }
+    out.push('', 'Failures by code:', '');
+    for (const run of r.runs) if (run.report.failed) out.push(`- ${run.target} run ${run.repeat}: ${JSON.stringify(run.report.failures)}`);
+    out.push('', 'Real loads by box and model:', '');
+    for (const run of r.runs) out.push(`- ${run.target} run ${run.repeat}: ${JSON.stringify(run.realLoads)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+runIfMain(import.meta.url, runPeers, (r) => {
+  writeResultFiles('peers', r, toMarkdown(r));
+  return toMarkdown(r);
+});

@@ -1,0 +1,80 @@
+// What an oracle that knows the whole trace in advance could at best reach on
+// this fleet, as bounds every real schedule that serves every request is at
+// or above (docs/traces.md explains the reasoning):
+//  - loads ≥ the number of requested models that start cold on every backend
+//    able to serve them (each must be loaded at least once);
+//  - makespan ≥ the critical path through the `after` dependencies, where a
+//    request starts no earlier than its arrival (or its dependencies' ends
+//    plus the gap) and no earlier than its model's fastest load, counted once
+//    from time 0 (an oracle pre-loads), then takes its fastest service time;
+//  - makespan ≥ total service time / total slots of the fleet.
+import { requestServiceMs, type ServerModel } from './fleet-model.ts';
+import { dependenciesOf, dependencyIndex, release, type Trace, type TraceRequest } from './trace.ts';
+
+export interface LowerBound {
+  loads: number;
+  makespanMs: number;
+  /** The two makespan bounds it is the maximum of. */
+  criticalPathMs: number;
+  workMs: number;
+  /** Requests no backend serves (they can only be refused; excluded above). */
+  unservable: number;
+}
+
+interface ModelFacts {
+  /** 0 when warm somewhere at start. */
+  loadMs: number;
+  servers: ServerModel[];
+}
+
+function modelFacts(fleet: readonly ServerModel[]): Map<string, ModelFacts> {
+  const out = new Map<string, ModelFacts>();
+  for (const s of fleet)
+    for (const m of s.models.values()) {
+      const f = out.get(m.name) ?? { loadMs: Infinity, servers: [] };
+      f.loadMs = Math.min(f.loadMs, m.warmAtStart ? 0 : m.loadMs);
+      f.servers.push(s);
+      out.set(m.name, f);
+    }
+  return out;
+}
+
+/** Total parallel requests the fleet runs at once. */
+function totalSlots(fleet: readonly ServerModel[]): number {
+  return fleet.reduce((sum, s) => sum + (s.slotScope === 'server' ? s.slots : s.slots * Math.min(s.maxLoaded, s.models.size)), 0);
+}
+
+/** Requests in an order where every request comes after all it depends on. */
+function topological(trace: Trace): TraceRequest[] {
+  const index = dependencyIndex(trace.requests);
+  const order = trace.requests.filter((r) => index.waitingOn.get(r.id) === 0);
+  for (let i = 0; i < order.length; i++) order.push(...release(index, order[i]!.id));
+  return order;
+}
+
+export function lowerBound(trace: Trace, fleet: readonly ServerModel[]): LowerBound {
+  const facts = modelFacts(fleet);
+  const coldModels = new Set<string>();
+  const earliestEnd = new Map<string, number>();
+  let unservable = 0;
+  let work = 0;
+  let critical = 0;
+  for (const r of topological(trace)) {
+    const ready = r.at_ms ?? Math.max(...dependenciesOf(r).map((d) => earliestEnd.get(d)!)) + (r.gap_ms ?? 0);
+    const f = facts.get(r.model);
+    if (!f) {
+      // Refused at once: its dependents may start right away.
+      unservable++;
+      earliestEnd.set(r.id, ready);
+      continue;
+    }
+    if (f.loadMs > 0) coldModels.add(r.model);
+    const service = Math.min(...f.servers.map((s) => requestServiceMs(s, r)));
+    work += service;
+    const end = Math.max(ready, f.loadMs) + service;
+    earliestEnd.set(r.id, end);
+    critical = Math.max(critical, end);
+  }
+  const workMs = work / Math.max(1, totalSlots(fleet));
+  return { loads: coldModels.size, makespanMs: Math.round(Math.max(critical, workMs)), criticalPathMs: Math.round(critical), workMs: Math.round(workMs), unservable };
+}
