@@ -35,10 +35,10 @@ describe('withSidecarReplicas', () => {
     }
   });
 
-  it('puts one extra pass per replica after the routed routes and before the no-decision answer', () => {
+  it('puts one extra pass per replica, plus one, after the routed routes and before the no-decision answer', () => {
     const routes = doc.static_resources.listeners[0]!.filter_chains[0]!.filters[0]!.typed_config.route_config.virtual_hosts[0]!.routes;
     const passes = routes.map((r, i) => [i, r] as const).filter(([, r]) => r.route?.cluster === SELF_CLUSTER);
-    expect(passes).toHaveLength(3);
+    expect(passes).toHaveLength(4);
     expect(passes.every(([, r]) => r.match.headers!.some((h) => h.name === REPLICA_RETRY_HEADER))).toBe(true);
     const lastRouted = routes.map((r) => (r.match.headers ?? []).some((h) => h.name.startsWith('x-warmroute-') && h.name !== REPLICA_RETRY_HEADER)).lastIndexOf(true);
     expect(passes[0]![0]).toBe(lastRouted + 1);

@@ -60,7 +60,8 @@ export function withSidecarReplicas(bootstrapYaml: string, replicas: readonly st
   if (!sidecarClusters.some((c) => c.name === SIDECAR_CLUSTER)) throw new Error(`withSidecarReplicas: ${SIDECAR_CLUSTER} does not reach ${replicas[0]}`);
   const interval = `${(opts.healthIntervalMs ?? 1000) / 1000}s`;
   for (const cluster of sidecarClusters) replicate(cluster, replicas, interval);
-  if (replicas.length > 1) addPasses(doc, replicas.length);
+  // One pass per replica, plus one: an ejection reaches Envoy's worker threads a moment after it happens.
+  if (replicas.length > 1) addPasses(doc, replicas.length + 1);
   return header + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
@@ -81,8 +82,8 @@ function replicate(cluster: Cluster, replicas: readonly string[], interval: stri
 
 /**
  * Before the no-decision routes: a request without a decision goes round the
- * listener again, up to `passes` more times (one per replica: each failed
- * connection ejects its replica, so a later pass reaches a live one). The
+ * listener again, up to `passes` more times (each failed connection ejects
+ * its replica, so a later pass reaches a live one). The
  * header counts the passes; a client that sends it only gives up its retries.
  */
 function addPasses(doc: Bootstrap, passes: number): void {
