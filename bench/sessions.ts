@@ -90,7 +90,7 @@ export interface SessionsResult {
   command: string;
   machine: MachineInfo;
   skipped: string[];
-  trace: { name: string; requests: number; sessions: number; promptScale: number };
+  trace: { name: string; requests: number; sessions: number; promptScale: number; closedLoop: boolean };
   /** Prompt tokens a pinned-per-conversation placement processes (see idealTokens). */
   idealPromptTokens?: number;
   /** Prompt tokens with no cache at all (every turn processes its whole prompt). */
@@ -329,10 +329,15 @@ async function runTarget(target: TargetName, repeat: number, trace: Trace, ideal
 }
 
 export async function runSessions(argv: string[] = process.argv.slice(2)): Promise<SessionsResult> {
-  const { values } = parseArgs({ args: argv, options: { repeat: { type: 'string', default: '2' }, requests: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { repeat: { type: 'string', default: '2' }, requests: { type: 'string' }, 'closed-loop': { type: 'boolean', default: false }, targets: { type: 'string' } },
+  });
+  const closedLoop = values['closed-loop'];
   const repeats = Math.max(1, Number(values.repeat));
   const full = readTrace(TRACE);
-  const trace = shortenPrompts(full, values.requests ? Math.max(1, Number(values.requests)) : full.requests.length);
+  const shortened = shortenPrompts(full, values.requests ? Math.max(1, Number(values.requests)) : full.requests.length);
+  const trace = closedLoop ? conversationsClosedLoop(shortened) : shortened;
   const machine = machineInfo();
   const result: SessionsResult = {
     date: new Date().toISOString(),
@@ -340,7 +345,7 @@ export async function runSessions(argv: string[] = process.argv.slice(2)): Promi
     commit: gitCommit(),
     machine,
     skipped: [],
-    trace: { name: trace.name, requests: trace.requests.length, sessions: new Set(trace.requests.map((r) => r.session)).size, promptScale: PROMPT_SCALE },
+    trace: { name: trace.name, requests: trace.requests.length, sessions: new Set(trace.requests.map((r) => r.session)).size, promptScale: PROMPT_SCALE, closedLoop },
     runs: [],
   };
   const parts = findParts(process.env, result.skipped);
@@ -361,16 +366,41 @@ export async function runSessions(argv: string[] = process.argv.slice(2)): Promi
   }
   const targets: TargetName[] = ['pinned by hash', 'warmroute warm-first', 'warmroute round-robin', 'warmroute least-connections'];
   if (parts.olla) targets.push('olla least-connections');
+  const only = values.targets?.split(',').map((t) => t.trim());
+  if (only) targets.splice(0, targets.length, ...targets.filter((t) => only.includes(t)));
   // Interleaved: each repeat runs every target once, so drift on the machine hits all alike.
   for (let i = 1; i <= repeats; i++)
     for (const t of targets) {
       process.stderr.write(`[sessions] ${t}, run ${i}/${repeats} ...\n`);
       result.runs.push(await runTarget(t, i, trace, result.idealPromptTokens, parts, workDir));
       // Written after every run, so a long benchmark interrupted late still leaves what it measured.
-      if (!values.requests) writeResultFiles('sessions', result, toMarkdown(result));
+      if (!values.requests) writeResultFiles(resultName(result), result, toMarkdown(result));
     }
   machine.loadavg1mAtEnd = loadNow();
   return result;
+}
+
+/**
+ * The trace with every conversation a closed loop, as a person chatting sends: a turn goes out
+ * its original gap after the previous turn of its conversation has ENDED (first turns keep
+ * their arrival times), so no turn overlaps its predecessor and the ideal is reachable.
+ */
+function conversationsClosedLoop(trace: Trace): Trace {
+  const previous = new Map<string, TraceRequest>();
+  const requests = [...trace.requests]
+    .sort((a, b) => (a.at_ms ?? 0) - (b.at_ms ?? 0))
+    .map((r): TraceRequest => {
+      const prev = r.session === undefined ? undefined : previous.get(r.session);
+      if (r.session !== undefined) previous.set(r.session, r);
+      if (!prev) return r;
+      const { at_ms, ...rest } = r;
+      return { ...rest, after: prev.id, gap_ms: Math.max(0, (at_ms ?? 0) - (prev.at_ms ?? 0)) };
+    });
+  return { ...trace, name: `${trace.name} (conversations as closed loops)`, requests };
+}
+
+function resultName(r: SessionsResult): string {
+  return r.trace.closedLoop ? 'sessions.closed-loop' : 'sessions';
 }
 
 function gitCommit(): string {
@@ -399,6 +429,8 @@ export function toMarkdown(r: SessionsResult): string {
     'warmroute runs as `warmroute up` (real Envoy + sidecar) with the named strategy; Olla with its default balancer (least-connections; its sticky-session option is not configured).',
     '',
   ];
+  if (r.trace.closedLoop)
+    out.push('Closed-loop variant (`--closed-loop`): each conversation\'s turn goes out its original gap after the previous turn ENDED, so no turn overlaps its predecessor.', '');
   if (r.skipped.length) out.push(...r.skipped.map((x) => `Skipped: ${x}`), '');
   if (r.idealPromptTokens !== undefined) {
     out.push(
@@ -439,6 +471,6 @@ export function toMarkdown(r: SessionsResult): string {
 }
 
 runIfMain(import.meta.url, runSessions, (r) => {
-  writeResultFiles('sessions', r, toMarkdown(r));
+  writeResultFiles(resultName(r), r, toMarkdown(r));
   return toMarkdown(r);
 });
