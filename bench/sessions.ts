@@ -181,12 +181,13 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
  * every turn of every conversation, from the exact token sequences the server produces.
  * Also returns the no-cache total (every turn evaluates its whole prompt).
  */
+// Turns are read in trace order: trace (b) lists each conversation's turns in the order they are
+// sent, in the open-loop file and in its closed-loop form alike (where later turns have no at_ms).
 async function idealTokens(server: LlamaServer, trace: Trace): Promise<{ ideal: number; uncached: number }> {
   const last = new Map<string, number[]>();
   let ideal = 0;
   let uncached = 0;
-  const inOrder = [...trace.requests].sort((a, b) => (a.at_ms ?? 0) - (b.at_ms ?? 0));
-  for (const r of inOrder) {
+  for (const r of trace.requests) {
     const tokens = await promptTokens(server, r);
     const key = r.session ?? r.id;
     ideal += tokens.length - commonPrefix(tokens, last.get(key) ?? []);
@@ -261,7 +262,7 @@ function switches(trace: Trace, run: Served, session?: string): number | null {
   const last = new Map<string, string>();
   let n = 0;
   let known = false;
-  for (const r of [...trace.requests].sort((a, b) => (a.at_ms ?? 0) - (b.at_ms ?? 0))) {
+  for (const r of trace.requests) {
     const backend = byId.get(r.id);
     if (r.session === undefined || backend === undefined || (session !== undefined && r.session !== session)) continue;
     known = true;
@@ -288,7 +289,7 @@ function overlappingTurns(trace: Trace, run: { requests: { id: string; arrivedAt
   const byId = new Map(run.requests.map((r) => [r.id, r]));
   const previousEnd = new Map<string, number>();
   let n = 0;
-  for (const r of [...trace.requests].sort((a, b) => (a.at_ms ?? 0) - (b.at_ms ?? 0))) {
+  for (const r of trace.requests) {
     const res = byId.get(r.id);
     if (r.session === undefined || !res) continue;
     if (res.arrivedAt < (previousEnd.get(r.session) ?? -Infinity)) n++;
