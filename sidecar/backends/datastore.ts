@@ -7,6 +7,7 @@ import type { BackendSnapshot, ModelState } from './snapshot.ts';
 import type { AccountingSink } from '../scheduler/accounting.ts';
 import type { BackendStatePort } from '../scheduler/port.ts';
 import type { BackendModelView, BackendView } from '../scheduler/types.ts';
+import { FailureStreak, type UpstreamFailure } from './failure-evidence.ts';
 
 export type ProbeResult = { ok: true; snapshot: BackendSnapshot } | { ok: false; error: string };
 
@@ -205,15 +206,37 @@ export class Datastore implements BackendStatePort, AccountingSink {
     return out;
   }
 
-  /** A real request to this backend failed at the transport or with a 5xx: stop sending it traffic until a probe says otherwise. */
-  markRequestFailure(name: string, now: number, reason: string): Transition[] {
+  /**
+   * A real request to this backend failed. A refused connection (`connect`)
+   * marks it down at once; a broken exchange or the server's own 5xx only
+   * after a streak of them (see failure-evidence.ts); Envoy's own overflow
+   * never. Down lasts until a probe says otherwise.
+   */
+  markRequestFailure(name: string, now: number, reason: string, kind: UpstreamFailure = 'connect'): Transition[] {
     const rec = this.backends.get(name);
-    if (!rec) return [];
+    if (!rec || kind === 'gateway') return [];
+    if (kind !== 'connect' && !this.streakOf(rec).fail(now)) return [];
+    this.streakOf(rec).succeed();
     const was = this.isHealthy(rec);
     rec.failedAt = now;
     rec.failure = reason;
     this.version++;
     return was ? [{ backend: name, kind: 'health', from: 'up', to: 'down' }] : [];
+  }
+
+  /** A request to this backend got a response: the failure streak (if any) is over. */
+  markRequestSuccess(name: string): void {
+    const rec = this.backends.get(name);
+    if (rec) this.failureStreaks.get(rec)?.succeed();
+  }
+
+  /** Per record, so a backend's streak goes away with its record (reload, removal). */
+  private readonly failureStreaks = new WeakMap<BackendRecord, FailureStreak>();
+
+  private streakOf(rec: BackendRecord): FailureStreak {
+    let streak = this.failureStreaks.get(rec);
+    if (!streak) this.failureStreaks.set(rec, (streak = new FailureStreak()));
+    return streak;
   }
 
   /** Our own accounting: a request was dispatched to `name` for `model`. */
