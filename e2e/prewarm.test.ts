@@ -17,7 +17,7 @@ const box = (): SimSpec => ({
   slots: 1,
   ttftMs: 20,
   tokensPerSec: 20,
-  defaultMaxTokens: 40, // ~2 s of generation: the first request holds its slot
+  defaultMaxTokens: 100, // ~5 s of generation: the first request holds its slot well past the second's arrival
   loadInitMs: 300,
   loadGBps: 4,
 });
