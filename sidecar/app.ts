@@ -23,7 +23,7 @@ import { resolveAdminToken } from './admin/auth.ts';
 import type { ReloadCounts } from './admin/status.ts';
 import { FleetEvents } from './admin/events.ts';
 import { GRPC_SERVER_MAX_CONCURRENT_STREAMS } from './envoy/capacity.ts';
-import type { UpstreamFailure } from './backends/failure-evidence.ts';
+import { failureReason, type UpstreamFailure } from './backends/failure-evidence.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -87,7 +87,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const observeResponse = (backend: string, model: string, status: number, failure: UpstreamFailure | undefined): void => {
     const now = clock.now();
     if (status > 0 && status < 500) store.markRequestSuccess(backend);
-    const transitions = failure ? store.markRequestFailure(backend, now, `HTTP ${status} on a request (${failure})`, failure) : status > 0 && status < 400 ? store.observeFirstByte(backend, model, now) : [];
+    const transitions = failure ? store.markRequestFailure(backend, now, failureReason(status, failure), failure) : status > 0 && status < 400 ? store.observeFirstByte(backend, model, now) : [];
     for (const t of transitions) {
       const reason = failureBehind(t);
       log('backend_transition', { ...t, reason });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Datastore } from './datastore.ts';
 import { Policy } from '../policy/schema.ts';
-import { FAILURE_STREAK, FAILURE_STREAK_WINDOW_MS, upstreamFailureOf } from './failure-evidence.ts';
+import { FAILURE_STREAK, FAILURE_STREAK_WINDOW_MS, failureReason, upstreamFailureOf } from './failure-evidence.ts';
 
 const store = () => new Datastore(Policy.parse({ backends: [{ name: 'a', url: 'http://10.0.0.1:8080', models: ['m1'] }] }));
 const healthy = (s: Datastore) => s.views()[0]!.healthy;
@@ -24,10 +24,11 @@ describe('what a failed request says about its backend', () => {
     expect(upstreamFailureOf(429, 'via_upstream')).toBeUndefined();
   });
 
-  it('a refused connection marks the backend down at the first failure', () => {
+  it('a refused connection marks the backend down at the first failure, with a reason saying so', () => {
     const s = store();
-    expect(s.markRequestFailure('a', 10, 'refused', 'connect')).toEqual(DOWN);
+    expect(s.markRequestFailure('a', 10, failureReason(503, 'connect'), 'connect')).toEqual(DOWN);
     expect(healthy(s)).toBe(false);
+    expect(s.status('a')?.failure).toBe('HTTP 503 on a request (could not connect)');
   });
 
   it(`a reset or the server's own 5xx marks it down only at the ${FAILURE_STREAK}th in a row within the window`, () => {

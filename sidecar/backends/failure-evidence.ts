@@ -40,6 +40,17 @@ export function upstreamFailureOf(status: number, details: string | undefined): 
   return 'exchange';
 }
 
+/** Why a backend went down, for the log line and the dashboard's timeline. */
+export function failureReason(status: number, kind: UpstreamFailure): string {
+  const why: Record<UpstreamFailure, string> = {
+    connect: 'could not connect',
+    exchange: `exchange broke before a response, ${FAILURE_STREAK} failures in a row`,
+    answered: `answered by the backend, ${FAILURE_STREAK} failures in a row`,
+    gateway: "Envoy's own limit",
+  };
+  return `HTTP ${status} on a request (${why[kind]})`;
+}
+
 /** Failures short of a refused connection needed, in a row, to mark a backend down. */
 export const FAILURE_STREAK = 3;
 /** ...all within this window (ms): isolated failures minutes apart are not a streak. */
