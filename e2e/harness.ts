@@ -35,6 +35,8 @@ export interface GatewayOptions {
   noSidecar?: boolean;
   /** Write the final policy to a YAML file the sidecar watches (hot reload tests). */
   watchPolicy?: boolean;
+  /** Render Envoy's config another way (e.g. as an Inference Extension gateway); default renderEnvoyConfig. */
+  envoyConfig?: (policy: Policy) => string;
 }
 
 export interface Gateway {
@@ -75,7 +77,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const sidecar = opts.noSidecar ? undefined : await startSidecar({ policy, probe: opts.probe ?? true, log: () => {}, policyFile });
   let envoy: RunningEnvoy;
   try {
-    envoy = await launchEnvoy(renderEnvoyConfig(policy), envoyAdmin);
+    envoy = await launchEnvoy((opts.envoyConfig ?? renderEnvoyConfig)(policy), envoyAdmin);
   } catch (e) {
     await sidecar?.close();
     for (const s of Object.values(sims)) await s.close();
