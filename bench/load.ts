@@ -331,7 +331,7 @@ async function envoyStats(adminPort: number): Promise<Record<string, number>> {
     const m = /^(\S+): (\d+)$/.exec(line);
     if (!m) continue;
     const key = m[1]!;
-    const cluster = /^cluster\.(warmroute_sidecar\w*|bench_noop_\w+)\.(upstream_rq_total|upstream_cx_total|upstream_rq_rx_reset|upstream_rq_tx_reset|upstream_cx_destroy_remote\w*|upstream_rq_pending_overflow|upstream_cx_overflow|upstream_rq_retry_overflow|http2\.rx_reset|http2\.tx_reset|http2\.goaway_\w+)$/.test(key);
+    const cluster = /^cluster\.(warmroute_sidecar\w*|bench_noop_\w+)\.(upstream_rq_total|upstream_cx_total|upstream_rq_rx_reset|upstream_rq_tx_reset|upstream_cx_destroy_remote\w*|upstream_cx_close_notify|upstream_rq_pending_overflow|upstream_cx_overflow|upstream_rq_retry_overflow|http2\.rx_reset|http2\.tx_reset|http2\.goaway_\w+)$/.test(key);
     const filter = /^http\.\w+\.ext_proc\.(streams_started|streams_failed|failure_mode_allowed|message_timeouts|spurious_msgs_received)$/.test(key);
     if (cluster || filter) out[key] = Number(m[2]);
   }

@@ -76,41 +76,43 @@ async function boxes(parts: RealParts, workDir: string, count: number): Promise<
   return out;
 }
 
-async function chat(url: string, model: string, maxTokens: number, promptChars = 200): Promise<{ ms: number; firstByteMs: number }> {
+interface Timed {
+  ms: number;
+  /** llama-server's own timings of the request. */
+  timings: { prompt_n: number; prompt_ms: number; predicted_n: number; predicted_ms: number };
+}
+
+async function chat(url: string, model: string, maxTokens: number, promptChars = 200): Promise<Timed> {
   const t0 = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x'.repeat(promptChars) }], max_tokens: maxTokens, stream: true }),
+    // cache_prompt off: every calibration request processes its whole prompt.
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x'.repeat(promptChars) }], max_tokens: maxTokens, cache_prompt: false }),
   });
-  if (!res.ok) throw new Error(`calibration request: HTTP ${res.status} ${await res.text()}`);
-  let firstByteMs = 0;
-  const reader = res.body!.getReader();
-  for (;;) {
-    const c = await reader.read();
-    if (!firstByteMs) firstByteMs = performance.now() - t0;
-    if (c.done) break;
-  }
-  return { ms: performance.now() - t0, firstByteMs };
+  const text = await res.text();
+  if (!res.ok) throw new Error(`calibration request: HTTP ${res.status} ${text}`);
+  return { ms: performance.now() - t0, timings: (JSON.parse(text) as { timings: Timed['timings'] }).timings };
 }
 
-/** Load time, prompt and token rates of these boxes, measured on one (median of three where it matters). */
+/** Load time (measured from outside), prompt and token rates (the server's own timings), median of three. */
 async function calibrate(parts: RealParts, workDir: string): Promise<NonNullable<PeersResult['calibration']>> {
   const [box] = await boxes(parts, join(workDir, 'calibration'), 1);
   try {
     const cold = await chat(box!.url, 'orch', 8);
-    const median = async (f: () => Promise<{ ms: number; firstByteMs: number }>) => {
+    const median = async (f: () => Promise<Timed>): Promise<Timed> => {
       const xs = [await f(), await f(), await f()].sort((a, b) => a.ms - b.ms);
       return xs[1]!;
     };
     const short = await median(() => chat(box!.url, 'orch', 8));
-    const long = await median(() => chat(box!.url, 'orch', 8, 2200));
-    const gen = await median(() => chat(box!.url, 'orch', 200));
+    const long = await median(() => chat(box!.url, 'orch', 200, 2200));
+    const t = long.timings;
     return {
       loadMs: Math.round(cold.ms - short.ms),
-      ttftMs: Math.round(short.firstByteMs),
-      prefillMsPerToken: Math.max(0, (long.ms - short.ms) / 2000),
-      tokensPerSec: Math.round(192 / Math.max(1e-3, (gen.ms - short.ms) / 1000)),
+      // Time outside prompt and generation: the HTTP hops and llama-swap's proxy.
+      ttftMs: Math.max(0, Math.round(short.ms - short.timings.prompt_ms - short.timings.predicted_ms)),
+      prefillMsPerToken: t.prompt_ms / Math.max(1, t.prompt_n),
+      tokensPerSec: Math.round((1000 * t.predicted_n) / Math.max(1e-3, t.predicted_ms)),
     };
   } finally {
     await box!.stop();

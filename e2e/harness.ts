@@ -35,6 +35,8 @@ export interface GatewayOptions {
   noSidecar?: boolean;
   /** Write the final policy to a YAML file the sidecar watches (hot reload tests). */
   watchPolicy?: boolean;
+  /** Render Envoy's config another way (e.g. as an Inference Extension gateway); default renderEnvoyConfig. */
+  envoyConfig?: (policy: Policy) => string;
 }
 
 export interface Gateway {
@@ -48,18 +50,25 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  const sims: Record<string, RunningSim> = {};
-  for (const [name, spec] of Object.entries(opts.sims ?? {})) sims[name] = await startSim({ name, ...spec });
+/** A test policy on free loopback ports; backend urls `sim:<name>` become that simulated backend's url. */
+export async function testPolicy(policy: GatewayOptions['policy'], simUrls: Record<string, string>): Promise<Policy> {
   const [listenPort, grpcPort, adminPort, envoyAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const input = structuredClone(opts.policy) as PolicyInput;
-  input.backends = input.backends.map((b) => (b.url.startsWith('sim:') ? { ...b, url: sims[b.url.slice(4)]!.url } : b));
-  const policy = PolicySchema.parse({
+  const input = structuredClone(policy) as PolicyInput;
+  input.backends = input.backends.map((b) => (b.url.startsWith('sim:') ? { ...b, url: simUrls[b.url.slice(4)]! } : b));
+  return PolicySchema.parse({
     ...input,
     listen: { host: '127.0.0.1', port: listenPort },
     sidecar: { grpc_port: grpcPort, admin_port: adminPort },
     envoy: { ...(input.envoy ?? {}), admin_port: envoyAdmin },
   });
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const sims: Record<string, RunningSim> = {};
+  for (const [name, spec] of Object.entries(opts.sims ?? {})) sims[name] = await startSim({ name, ...spec });
+  const policy = await testPolicy(opts.policy, Object.fromEntries(Object.entries(sims).map(([n, s]) => [n, s.url])));
+  const listenPort = policy.listen.port;
+  const envoyAdmin = policy.envoy.admin_port;
   let policyFile: string | undefined;
   if (opts.watchPolicy) {
     policyFile = join(mkdtempSync(join(tmpdir(), 'warmroute-policy-')), 'policy.yaml');
@@ -68,7 +77,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const sidecar = opts.noSidecar ? undefined : await startSidecar({ policy, probe: opts.probe ?? true, log: () => {}, policyFile });
   let envoy: RunningEnvoy;
   try {
-    envoy = await launchEnvoy(renderEnvoyConfig(policy), envoyAdmin);
+    envoy = await launchEnvoy((opts.envoyConfig ?? renderEnvoyConfig)(policy), envoyAdmin);
   } catch (e) {
     await sidecar?.close();
     for (const s of Object.values(sims)) await s.close();

@@ -16,6 +16,7 @@ import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
+import { addHealthService } from './epp/health.ts';
 import { startPrewarming } from './prewarm/index.ts';
 import { RecordingHook } from './replay/recording.ts';
 import { startAdminServer } from './admin/server.ts';
@@ -107,6 +108,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds, decided: (ms) => metrics.decided(ms) }),
   };
   grpc.addService(proto.envoy.service.ext_proc.v3.ExternalProcessor.service, handlers);
+  let closing = false;
+  addHealthService(grpc, { serving: () => !closing });
   const grpcPort = await new Promise<number>((resolve, reject) =>
     grpc.bindAsync(`${policy.sidecar.bind_host}:${policy.sidecar.grpc_port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
   );
@@ -171,6 +174,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     policy: () => policy,
     reload: () => watcher?.reload() ?? Promise.resolve({ ok: false, error: 'not watching a policy file' }),
     async close() {
+      closing = true;
       watcher?.close();
       probing?.stop();
       prewarming?.close();

@@ -10,9 +10,9 @@ import { stringify } from 'yaml';
 import { PROJECT_ROOT } from '../../sidecar/envoy/binary.ts';
 import { renderEnvoyConfig } from '../../sidecar/envoy/config.ts';
 import { launchEnvoy, type RunningEnvoy } from '../../sidecar/envoy/launch.ts';
-import { Policy as PolicySchema, type Policy, type PolicyInput } from '../../sidecar/policy/schema.ts';
+import type { Policy, PolicyInput } from '../../sidecar/policy/schema.ts';
 import type { SimSpec } from '../../sim/index.ts';
-import { freePort } from '../harness.ts';
+import { freePort, testPolicy } from '../harness.ts';
 
 const CLI = join(PROJECT_ROOT, 'bin', 'warmroute.mjs');
 
@@ -121,15 +121,8 @@ export async function startFaultGateway(opts: FaultGatewayOptions): Promise<Faul
       started.push(sim);
       sims[name] = sim;
     }
-    const [listenPort, grpcPort, adminPort, envoyAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const input = structuredClone(opts.policy) as PolicyInput;
-    input.backends = input.backends.map((b) => (b.url.startsWith('sim:') ? { ...b, url: sims[b.url.slice(4)]!.url } : b));
-    const policy = PolicySchema.parse({
-      ...input,
-      listen: { host: '127.0.0.1', port: listenPort },
-      sidecar: { grpc_port: grpcPort, admin_port: adminPort },
-      envoy: { ...(input.envoy ?? {}), admin_port: envoyAdmin },
-    });
+    const policy = await testPolicy(opts.policy, Object.fromEntries(Object.entries(sims).map(([n, s]) => [n, s.url])));
+    const [listenPort, adminPort, envoyAdmin] = [policy.listen.port, policy.sidecar.admin_port, policy.envoy.admin_port];
     const policyFile = join(dir, 'policy.yaml');
     writeFileSync(policyFile, stringify(policy));
     const adminUrl = `http://127.0.0.1:${adminPort}`;

@@ -64,7 +64,8 @@ export function extendTimeout(ms: number): ProcessingResponse {
   return { override_message_timeout: { seconds: String(seconds), nanos: (ms % 1000) * 1e6 } };
 }
 
-function struct(ns: Record<string, Record<string, string>>): Struct {
+/** Dynamic metadata: namespace → string fields. */
+export function struct(ns: Record<string, Record<string, string>>): Struct {
   const fields: NonNullable<Struct['fields']> = {};
   for (const [name, kv] of Object.entries(ns)) {
     const inner: NonNullable<Struct['fields']> = {};

@@ -4,19 +4,19 @@
 // (response SKIP/NONE with a BUFFERED request body), so its end is the
 // completion signal: no message per streamed chunk. No I/O happens here.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { randomUUID } from 'node:crypto';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import { METADATA_NAMESPACE } from '../envoy/config.ts';
-import { REQUEST_ID_KEY, continueHeaders, errorResponse, extendTimeout, routeBody } from './responses.ts';
+import { REQUEST_ID_KEY, continueHeaders, extendTimeout, routeBody } from './responses.ts';
 import { gatewayAnswer } from './gateway-answers.ts';
-import { BODY_ROUTES, parseRequest, RequestError, type ApiKind } from '../request/parse.ts';
-import { errorReply, type ErrorReply } from '../control/errors.ts';
+import { BODY_ROUTES, type ApiKind } from '../request/parse.ts';
+import { errorReply } from '../control/errors.ts';
 import type { RequestControl } from '../control/request-control.ts';
 import type { Datastore } from '../backends/datastore.ts';
 import type { Policy } from '../policy/schema.ts';
-import { rewriteModel } from '../request/rewrite.ts';
 import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids.ts';
+import { eppStream } from '../epp/stream.ts';
+import { decide, headerMap, QUEUE_TIMEOUT_MARGIN_MS, requestStream } from './decide.ts';
 
 export type ExtProcStream = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>;
 
@@ -33,12 +33,10 @@ export interface ServiceDeps {
   observeResponse(backend: string, model: string, status: number): void;
 }
 
-/** Margin on top of the queue timeout for Envoy's wait, so the sidecar's own 503 wins the race. */
-const QUEUE_TIMEOUT_MARGIN_MS = 5_000;
-
 export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
   call.once('data', (first: ProcessingRequest__Output) => {
     if (first.observability_mode) observeStream(call, first, deps);
+    else if (deps.policy().envoy.mode === 'epp') eppStream(call, first, deps);
     else routeStream(call, first, deps);
   });
 }
@@ -107,35 +105,13 @@ function headerValue(list: Array<{ key: string; value: string; raw_value: Buffer
 function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
   let headers = new Map<string, string>();
   let api: ApiKind | undefined;
-  let requestId: string | undefined;
   let bodySeen = false;
-  let done = false;
-
-  const send = (r: ProcessingResponse): void => {
-    if (!done && !call.destroyed && call.writable) call.write(r);
-  };
-  const fail = (e: ErrorReply): void => send(errorResponse(e));
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    if (requestId !== undefined) deps.control.finish(requestId);
-  };
-  // Envoy ends the stream (END_STREAM then RST) when the HTTP exchange ends for any reason.
-  call.on('end', () => {
-    finish();
-    call.end(); // Envoy half-closed: close our side too so the HTTP/2 stream is freed at once
-  });
-  call.on('cancelled', finish);
-  call.on('close', finish);
-  call.on('error', finish);
+  const { send, fail, hold, closed } = requestStream(call, deps);
 
   const onMessage = (msg: ProcessingRequest__Output): void => {
     try {
       if (msg.request === 'request_headers' && msg.request_headers) {
-        headers = new Map();
-        for (const h of msg.request_headers.headers?.headers ?? []) {
-          headers.set(h.key.toLowerCase(), h.raw_value.length ? h.raw_value.toString('utf8') : h.value);
-        }
+        headers = headerMap(msg.request_headers.headers?.headers);
         const method = headers.get(':method') ?? 'GET';
         const path = (headers.get(':path') ?? '/').split('?')[0]!;
         const anthropic = headers.has('anthropic-version');
@@ -165,54 +141,23 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
   call.on('data', onMessage);
 
   function onBody(body: Buffer, apiKind: ApiKind): void {
-    const receivedAt = performance.now();
-    const policy = deps.policy();
-    const anthropic = apiKind === 'anthropic-messages';
-    let parsed;
-    try {
-      parsed = parseRequest(apiKind, body, headers, { headers: policy.sessions.headers, prefixHash: policy.sessions.prefix_hash });
-    } catch (e) {
-      if (e instanceof RequestError) return fail(errorReply(e.status, e.code, e.message, { anthropic }));
-      throw e;
-    }
-    const id = randomUUID();
-    requestId = id;
-    const { queued, decision } = deps.control.admit({
-      id,
-      model: parsed.model,
-      sessionKey: parsed.sessionKey,
-      pinnedBackend: parsed.previousResponseId ? deps.responseIds.backendOf(parsed.previousResponseId) : undefined,
-      promptBytes: parsed.bodyBytes,
-      stream: parsed.stream,
-    });
-    if (queued) send(extendTimeout(policy.scheduler.queue.timeout_ms + QUEUE_TIMEOUT_MARGIN_MS));
-    void decision.then((o) => {
-      if (done) return;
-      if (o.type === 'reject') {
-        requestId = undefined; // nothing to release
-        return fail(errorReply(o.status, o.code, o.message, { anthropic, retryAfterS: o.retryAfterS }));
-      }
-      const r = o.record;
-      const mode = deps.policy().envoy.mode;
-      const spec = deps.store.spec(r.backend);
-      const value = mode === 'original_dst' ? deps.store.address(r.backend) : spec?.cluster ?? r.backend;
-      if (!value) {
-        deps.control.finish(id, { ok: false });
-        requestId = undefined;
-        return fail(errorReply(503, 'no_healthy_backend', 'The chosen backend is no longer configured.', { anthropic, retryAfterS: 1 }));
-      }
-      const newBody = r.backendModelId !== parsed.model ? rewriteModel(body, r.backendModelId) : undefined;
-      send(
-        routeBody({
-          mode,
-          value,
-          body: newBody,
-          requestId: id,
-          addJsonContentType: !(headers.get('content-type') ?? '').includes('json'),
-          metadata: { backend: r.backend, model: r.model, reason: r.reason, queued_ms: String(Math.round(r.queuedMs)), session: parsed.sessionKey ?? '', ...(apiKind === 'openai-responses' ? { [OBSERVE_BODY_KEY]: '1' } : {}) },
-        }),
-      );
-      if (!queued) deps.decided(performance.now() - receivedAt);
+    decide({
+      deps,
+      apiKind,
+      body,
+      headers,
+      closed,
+      hold,
+      fail,
+      queued: () => send(extendTimeout(deps.policy().scheduler.queue.timeout_ms + QUEUE_TIMEOUT_MARGIN_MS)),
+      dispatch: (d) => {
+        const mode = deps.policy().envoy.mode === 'cluster_header' ? 'cluster_header' : 'original_dst';
+        const value = mode === 'original_dst' ? deps.store.address(d.record.backend) : deps.store.spec(d.record.backend)?.cluster ?? d.record.backend;
+        if (!value) return false;
+        const metadata = apiKind === 'openai-responses' ? { ...d.metadata, [OBSERVE_BODY_KEY]: '1' } : d.metadata;
+        send(routeBody({ mode, value, body: d.rewrittenBody, requestId: d.requestId, addJsonContentType: d.addJsonContentType, metadata }));
+        return true;
+      },
     });
   }
 }

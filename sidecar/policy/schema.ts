@@ -99,7 +99,19 @@ export const SessionSpec = z.strictObject({
 });
 
 export const EnvoySpec = z.strictObject({
-  mode: z.enum(['original_dst', 'cluster_header']).default('original_dst').describe('How Envoy is told the upstream.'),
+  mode: z
+    .enum(['original_dst', 'cluster_header', 'epp'])
+    .default('original_dst')
+    .describe('How Envoy is told the upstream. epp: warmroute is the endpoint picker of a Gateway API Inference Extension InferencePool (docs/inference-extension.md).'),
+  epp_fallbacks: z
+    .number()
+    .int()
+    .min(0)
+    .max(8)
+    .default(0)
+    .describe(
+      'epp mode: endpoints listed after the chosen one in x-gateway-destination-endpoint, for the gateway to try if it cannot connect. Only for gateways that take a list (Envoy override_host); an ORIGINAL_DST data plane rejects one.',
+    ),
   admin_port: z.number().int().min(1).max(65535).default(18000),
   max_body_bytes: z.number().int().min(1024).default(8 * 1024 * 1024).describe('Largest request body; bigger gets 413 from Envoy.'),
   failure_mode: z.enum(['closed', 'open']).default('closed').describe('closed: 503-class error when the sidecar is down; open: Envoy routes to fallback_backend.'),
@@ -125,6 +137,10 @@ export const Policy = z
         host: z.string().default('127.0.0.1').describe('Where Envoy reaches the sidecar’s gRPC port (an IP or a DNS name, e.g. a compose service).'),
         bind_host: z.string().default('127.0.0.1').describe('Address the sidecar’s gRPC server binds (0.0.0.0 in containers).'),
         grpc_port: z.number().int().min(1).max(65535).default(18090),
+        replicas: z
+          .array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port'))
+          .default([])
+          .describe('Other sidecar replicas Envoy may use (host:grpc_port), after host:grpc_port; each keeps its own queue (docs/replicas.md).'),
         admin_host: z.string().default('127.0.0.1'),
         admin_port: z.number().int().min(1).max(65535).default(18091).describe('Status and metrics; loopback by default.'),
         admin_token: z

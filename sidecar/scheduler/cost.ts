@@ -1,6 +1,7 @@
 // The cost view: time. How long a model takes to load on a backend, how long
 // requests run, and from those, when a request would start on each option.
 import type { BackendView } from './types.ts';
+import { MinHeap } from './heap.ts';
 
 /**
  * Load time assumed before one is observed: the middle of the 10–30 s weight
@@ -90,54 +91,21 @@ export interface ForecastSlot {
 }
 
 export class WarmSlotForecast {
-  /** Min-heap by time. */
-  private readonly heap: ForecastSlot[] = [];
+  private readonly heap = new MinHeap<ForecastSlot>((a, b) => a.at < b.at);
 
   add(backend: string, slotFreeTimesMs: readonly number[], serviceMs: number): void {
-    for (const at of slotFreeTimesMs) this.push({ at, backend, serviceMs });
+    for (const at of slotFreeTimesMs) this.heap.push({ at, backend, serviceMs });
   }
 
   peek(): ForecastSlot | undefined {
-    return this.heap[0];
+    return this.heap.peek();
   }
 
   /** Claim the earliest slot for one waiter. */
   take(): ForecastSlot | undefined {
-    const top = this.heap[0];
-    if (!top) return undefined;
-    const last = this.heap.pop()!;
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.down(0);
-    }
-    this.push({ ...top, at: top.at + top.serviceMs });
+    const top = this.heap.pop();
+    if (top) this.heap.push({ ...top, at: top.at + top.serviceMs });
     return top;
-  }
-
-  private push(item: ForecastSlot): void {
-    const h = this.heap;
-    h.push(item);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.at <= h[i]!.at) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && h[l]!.at < h[m]!.at) m = l;
-      if (r < h.length && h[r]!.at < h[m]!.at) m = r;
-      if (m === i) return;
-      [h[m], h[i]] = [h[i]!, h[m]!];
-      i = m;
-    }
   }
 }
 

@@ -11,6 +11,7 @@ import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
 import type { SessionTable } from './sessions.ts';
 import type { SchedulerSettings } from './settings.ts';
 import type { BackendView } from './types.ts';
+import { mayRunOn } from './plugins/pinned.ts';
 
 /** A dispatched request until it completes or is cancelled. */
 export interface RunningRequest {
@@ -45,10 +46,11 @@ export interface CycleInputs {
   readonly turns: Map<string, number>;
 }
 
-/** A group of waiting requests with the same model and pin, oldest first. */
+/** A group of waiting requests with the same model and restriction (pin, allowed backends), oldest first. */
 export interface QueuedGroup {
   readonly model: string;
   readonly pinnedBackend: string | undefined;
+  readonly allowedBackends?: readonly string[];
   entries(): Iterable<QueueEntry>;
 }
 
@@ -197,8 +199,7 @@ export class DispatchCycle implements Cycle {
       let totalMs = 0;
       let waiters = 0;
       for (const g of this.inputs.queuedGroups()) {
-        const pin = g.pinnedBackend;
-        if (g.model === victim || (pin !== undefined && pin !== backend) || !this.isCandidate(backend, g.model)) continue;
+        if (g.model === victim || !mayRunOn(g, backend) || !this.isCandidate(backend, g.model)) continue;
         let n = 0;
         for (const e of g.entries()) {
           if (n++ >= IMPOSED_WAIT_PER_GROUP) break;

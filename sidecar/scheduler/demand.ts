@@ -29,8 +29,26 @@ export class DemandTracker {
     t.average = decayed(t, now);
     t.at = now;
     t.running = Math.max(0, t.running + delta);
-    if (t.running === 0 && t.average < 1e-3) this.byModel.delete(model);
-    else this.byModel.set(model, t);
+    // Kept in order of last change, so the entries that can have faded are at the front.
+    this.byModel.delete(model);
+    if (!faded(t, now)) this.byModel.set(model, t);
+    this.sweep(now);
+  }
+
+  /** Tracked models (bounded: those that changed in the last few time constants, or are running). */
+  size(): number {
+    return this.byModel.size;
+  }
+
+  /**
+   * Forget models whose demand has faded, oldest change first: O(1) amortized per change, so
+   * model names that come once (clients may send anything the allowlist admits) do not pile up.
+   */
+  private sweep(now: number): void {
+    for (const [model, t] of this.byModel) {
+      if (!faded(t, now)) return;
+      this.byModel.delete(model);
+    }
   }
 
   /** Average number of the model's requests running at once, as of `now`. */
@@ -38,6 +56,13 @@ export class DemandTracker {
     const t = this.byModel.get(model);
     return t ? decayed(t, now) : 0;
   }
+}
+
+/** Demand this small reads as none: e^-7, seven time constants after the last request ended. */
+const FADED = 1e-3;
+
+function faded(t: Track, now: number): boolean {
+  return t.running === 0 && decayed(t, now) < FADED;
 }
 
 function decayed(t: Track, now: number): number {

@@ -34,6 +34,17 @@ describe('admission', () => {
     expect(placed(sched.submit(req('a', { id: 'z', pinnedBackend: 'b1' }), 1)).get('z')).toBe('b1');
   });
 
+  it("refuses at once when none of an endpoint picker's allowed backends can serve, and places within them otherwise", () => {
+    const { sched, store } = setup([
+      { name: 'b1', models: ['a'] },
+      { name: 'b2', models: ['a'] },
+      { name: 'b3', models: ['b'] },
+    ]);
+    down(store, 'b2', 0);
+    expect(rejectOf(sched.submit(req('a', { id: 'x', allowedBackends: ['b2', 'b3'] }), 1), 'x')?.code).toBe('no_healthy_backend');
+    expect(placed(sched.submit(req('a', { id: 'y', allowedBackends: ['b1', 'b2'] }), 1)).get('y')).toBe('b1');
+  });
+
   it('refuses at once when the healthy backends neither hold the model nor load models on demand', () => {
     const { sched, store } = setup([{ name: 'b1', models: ['a', 'b'] }]);
     store.applyProbe('b1', { ok: true, snapshot: { healthy: true, knowsLoaded: true, loading: false, loadsOnDemand: false, models: [{ id: 'a', state: 'warm' }] } }, 0);

@@ -12,7 +12,7 @@ import { DemandTracker } from './demand.ts';
 import { settlePrewarms } from './prewarms.ts';
 import type { Hold, Placement } from './framework.ts';
 import { runPass, type PassHooks, type PassResult } from './pass.ts';
-import { QueueIndex, groupKey } from './queue-index.ts';
+import { QueueIndex, groupKeyOf } from './queue-index.ts';
 import { StagedViews } from './accounting.ts';
 import type { BackendStatePort } from './port.ts';
 import { believedState, residencyOf } from './residency.ts';
@@ -203,7 +203,7 @@ export class QueueingScheduler implements SchedulerCore {
     const { blocker, groupReasons } = this.lastPass;
     const reasonOf = (p: Placement) =>
       this.waitReasons.get(p.entry.req.id) ??
-      (blocker !== undefined ? `behind ${blocker} (strict FIFO)` : groupReasons.get(groupKey(p.model, p.entry.req.pinnedBackend)));
+      (blocker !== undefined ? `behind ${blocker} (strict FIFO)` : groupReasons.get(groupKeyOf(p.entry.req)));
     return rankQueue(this.strategy.order, this.queue.values(), this.orderContext(cycle)).map((p) => ({
       id: p.entry.req.id,
       model: p.model,
@@ -366,6 +366,7 @@ export class QueueingScheduler implements SchedulerCore {
   private unservable(req: RequestInfo): Reject | undefined {
     let candidates = this.store.candidatesFor(req.model);
     if (req.pinnedBackend !== undefined) candidates = candidates.filter((n) => n === req.pinnedBackend);
+    if (req.allowedBackends !== undefined) candidates = candidates.filter((n) => req.allowedBackends!.includes(n));
     const able = new Set(
       this.store
         .views()
@@ -413,7 +414,7 @@ export class QueueingScheduler implements SchedulerCore {
       running: this.running,
       services: this.services,
       demand: this.demand,
-      queuedGroups: () => [...this.queue.groups()].map((g) => ({ model: g.model, pinnedBackend: g.pinnedBackend, entries: () => g.list.values() })),
+      queuedGroups: () => [...this.queue.groups()].map((g) => ({ model: g.model, pinnedBackend: g.pinnedBackend, allowedBackends: g.allowedBackends, entries: () => g.list.values() })),
       sessions: this.sessions,
       loadStarts: this.loadStarts,
       previousHolds: this.holds,

@@ -1,6 +1,7 @@
 // A binary min-heap over a caller's order: the dispatch pass keeps one
 // candidate per queue lane in it, so picking the next request costs
-// O(log lanes) whatever the queue's length.
+// O(log lanes) whatever the queue's length. The warm-slot forecast and the
+// replay's virtual clock use it too.
 export class MinHeap<T> {
   private readonly items: T[] = [];
 
@@ -8,6 +9,10 @@ export class MinHeap<T> {
 
   get size(): number {
     return this.items.length;
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
   }
 
   push(item: T): void {

@@ -7,6 +7,7 @@
 // from their fronts. Counts per group make a model's queued demand O(1).
 // Removal is O(1) from anywhere (cancel, timeout, dispatch).
 import type { QueueEntry } from './framework.ts';
+import { mayRunOn, restrictionKey } from './plugins/pinned.ts';
 
 export interface ListNode {
   readonly entry: QueueEntry;
@@ -76,11 +77,13 @@ export class ArrivalList {
   }
 }
 
-/** Requests with the same model and the same pinned backend (or none). */
+/** Requests with the same model and the same restriction: pinned backend (or none), allowed backends (or any). */
 export interface QueueGroup {
   readonly key: string;
   readonly model: string;
   readonly pinnedBackend: string | undefined;
+  /** An endpoint picker's subset: only these backends (undefined = any). */
+  readonly allowedBackends: readonly string[] | undefined;
   readonly list: ArrivalList;
 }
 
@@ -90,14 +93,18 @@ interface Indexed {
   readonly group: QueueGroup;
 }
 
-export const groupKey = (model: string, pinnedBackend: string | undefined) => `${model}\u0000${pinnedBackend ?? ''}`;
+export const groupKey = (model: string, restriction: string | undefined) => `${model}\u0000${restriction ?? ''}`;
+/** The group of a request: its model and restrictionKey (requests in one group are interchangeable). */
+export const groupKeyOf = (req: QueueEntry['req']) => groupKey(req.model, restrictionKey(req));
 
 export class QueueIndex {
   private readonly byId = new Map<string, Indexed>();
   private readonly all = new ArrivalList();
   private readonly groupsByKey = new Map<string, QueueGroup>();
-  /** Queued requests per model: unpinned under '', pinned under the backend's name. */
+  /** Queued requests per model: unpinned under '', pinned under the backend's name, restricted to a subset under its restrictionKey. */
   private readonly counts = new Map<string, Map<string, number>>();
+  /** The subsets behind the restricted count keys, per model (few: one per distinct subset the gateway sends). */
+  private readonly subsets = new Map<string, Map<string, QueueEntry['req']>>();
 
   get size(): number {
     return this.all.size;
@@ -112,12 +119,18 @@ export class QueueIndex {
   }
 
   add(entry: QueueEntry): void {
-    const { model, pinnedBackend } = entry.req;
-    const key = groupKey(model, pinnedBackend);
+    const { model, pinnedBackend, allowedBackends } = entry.req;
+    const key = groupKeyOf(entry.req);
     let group = this.groupsByKey.get(key);
-    if (!group) this.groupsByKey.set(key, (group = { key, model, pinnedBackend, list: new ArrivalList() }));
+    if (!group) this.groupsByKey.set(key, (group = { key, model, pinnedBackend, allowedBackends, list: new ArrivalList() }));
     this.byId.set(entry.req.id, { all: this.all.push(entry), inGroup: group.list.push(entry), group });
-    this.bump(model, pinnedBackend ?? '', 1);
+    const countKey = restrictionKey(entry.req) ?? '';
+    if (allowedBackends !== undefined) {
+      let m = this.subsets.get(model);
+      if (!m) this.subsets.set(model, (m = new Map()));
+      m.set(countKey, entry.req);
+    }
+    this.bump(model, countKey, 1);
   }
 
   remove(id: string): QueueEntry | undefined {
@@ -127,7 +140,12 @@ export class QueueIndex {
     this.all.remove(x.all);
     x.group.list.remove(x.inGroup);
     if (x.group.list.size === 0) this.groupsByKey.delete(x.group.key);
-    this.bump(x.group.model, x.group.pinnedBackend ?? '', -1);
+    const countKey = restrictionKey(x.group) ?? '';
+    if (this.bump(x.group.model, countKey, -1) === 0 && x.group.allowedBackends !== undefined) {
+      const m = this.subsets.get(x.group.model);
+      m?.delete(countKey);
+      if (m?.size === 0) this.subsets.delete(x.group.model);
+    }
     return x.all.entry;
   }
 
@@ -152,11 +170,13 @@ export class QueueIndex {
     return n;
   }
 
-  /** Queued requests for `model` that may run on `backend`: unpinned, or pinned there. */
+  /** Queued requests for `model` that may run on `backend`: unpinned, pinned there, or with a subset that holds it. */
   countFor(model: string, backend: string): number {
     const m = this.counts.get(model);
     if (!m) return 0;
-    return (m.get('') ?? 0) + (backend === '' ? 0 : m.get(backend) ?? 0);
+    let n = (m.get('') ?? 0) + (backend === '' ? 0 : m.get(backend) ?? 0);
+    for (const [key, req] of this.subsets.get(model) ?? []) if (mayRunOn(req, backend)) n += m.get(key) ?? 0;
+    return n;
   }
 
   /** Every waiting request in arrival order: O(queue), for snapshots only. */
@@ -164,12 +184,14 @@ export class QueueIndex {
     return this.all.values();
   }
 
-  private bump(model: string, pin: string, by: number): void {
+  /** Returns the new count. */
+  private bump(model: string, pin: string, by: number): number {
     let m = this.counts.get(model);
     if (!m) this.counts.set(model, (m = new Map()));
     const n = (m.get(pin) ?? 0) + by;
     if (n > 0) m.set(pin, n);
     else m.delete(pin);
     if (m.size === 0) this.counts.delete(model);
+    return n;
   }
 }

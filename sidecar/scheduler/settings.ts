@@ -18,6 +18,13 @@ export interface SchedulerSettings {
   weights: ScorerWeights;
   sessionTtlMs: number;
   sessionMaxEntries: number;
+  /**
+   * Several sidecar replicas decide (policy sidecar.replicas): a conversation
+   * none of them has seen is homed by the rendezvous hash of its key, which
+   * every replica computes alike, rather than by this replica's count of homed
+   * sessions, which the others do not share.
+   */
+  replicated: boolean;
   modelPriority(model: string): number;
   /** Sticky window a model keeps a backend after its last request there ends. */
   unloadDelayMs(model: string): number;
@@ -46,6 +53,7 @@ export function settingsFrom(policy: Policy): SchedulerSettings {
     weights: { ...s.weights },
     sessionTtlMs: policy.sessions.ttl_ms,
     sessionMaxEntries: policy.sessions.max_entries,
+    replicated: policy.sidecar.replicas.length > 0,
     modelPriority: (model) => models[model]?.priority ?? 0,
     unloadDelayMs: (model) => models[model]?.unload_delay_ms ?? s.unload_delay_ms,
     canPrewarm: (backend) => prewarmable.has(backend),

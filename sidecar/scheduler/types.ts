@@ -12,6 +12,8 @@ export interface RequestInfo {
   sessionKey?: string;
   /** Hard affinity (previous_response_id): only this backend holds the stored state. */
   pinnedBackend?: string;
+  /** Only these backends may serve it (an endpoint picker's subset hint); absent = any. */
+  allowedBackends?: readonly string[];
   promptBytes: number;
   stream: boolean;
 }

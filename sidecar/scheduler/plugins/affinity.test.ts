@@ -3,6 +3,7 @@ import { evaluate } from '../framework.ts';
 import { req, setup } from '../testing/fixtures.ts';
 import { cycleFor, placementOf } from '../testing/cycle.ts';
 import { affinityScorer } from './affinity.ts';
+import { rendezvousOrder } from '../rendezvous.ts';
 
 function scores(homeLoad: number, otherLoad: number) {
   const { policy, store } = setup([
@@ -28,10 +29,35 @@ describe('affinity scorer', () => {
     expect(scores(9, 4)).toEqual({}); // 10 > ⌈1.25 × 14 / 2⌉ = 9
   });
 
-  it('scores nothing without a session or for an unknown session', () => {
+  it('scores nothing without a session', () => {
     const { policy, store } = setup([{ name: 'home', models: ['a'] }]);
     const c = cycleFor(policy, store, 1, { sessions: { chat: 'home' } });
-    for (const p of [placementOf(req('a')), placementOf(req('a', { sessionKey: 'other' }))])
-      expect(affinityScorer.score(p, evaluate([], p, c).options, c).size).toBe(0);
+    const p = placementOf(req('a'));
+    expect(affinityScorer.score(p, evaluate([], p, c).options, c).size).toBe(0);
+  });
+
+  it('with replicas, homes a session it has not seen by the rendezvous hash of its key, the same on every replica', () => {
+    const replicated = { sidecar: { replicas: ['10.0.0.9:18090'] } };
+    const { policy, store } = setup(['b1', 'b2', 'b3', 'b4'].map((name) => ({ name, models: ['a'], slots: 8 })), replicated);
+    const homes = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const key = `conv-${i}`;
+      const p = placementOf(req('a', { sessionKey: key }));
+      // Two replicas with empty session tables: each is its own cycle.
+      const [one, two] = [cycleFor(policy, store, 1), cycleFor(policy, store, 2)].map((c) => [...affinityScorer.score(p, evaluate([], p, c).options, c).keys()]);
+      expect(one).toHaveLength(1);
+      expect(two).toEqual(one);
+      expect(one![0]).toBe(rendezvousOrder(key, ['b1', 'b2', 'b3', 'b4'])[0]);
+      homes.add(one![0]!);
+    }
+    // New conversations spread over equally good backends.
+    expect(homes.size).toBeGreaterThan(1);
+  });
+
+  it('without replicas, leaves a session it has not seen to the spread scorer', () => {
+    const { policy, store } = setup(['b1', 'b2'].map((name) => ({ name, models: ['a'], slots: 8 })));
+    const c = cycleFor(policy, store, 1);
+    const p = placementOf(req('a', { sessionKey: 'new' }));
+    expect(affinityScorer.score(p, evaluate([], p, c).options, c).size).toBe(0);
   });
 });

@@ -4,7 +4,15 @@
 // et al.: the home takes one more request while its load + 1 ≤ ⌈1.25 × (total
 // + 1) / n⌉). A hard pin stacks a busy session's requests on one server
 // (HomeLab #661, llm-d's prefix-only results); no bound at all thrashes caches.
+//
+// With several sidecar replicas (settings.replicated), a session this replica
+// has not seen is homed by the rendezvous hash of its key over the options.
+// The replica that decided its earlier turns homed it the same way, so a
+// conversation keeps its backend whichever replica decides (replicas share no
+// session table; docs/replicas.md). A single sidecar leaves new sessions to
+// the spread scorer instead.
 import type { Option, Scorer } from '../framework.ts';
+import { rendezvousWeight } from '../rendezvous.ts';
 
 /** How far above the mean load a conversation's home may be and still keep it (the c of bounded loads). */
 export const AFFINITY_LOAD_BOUND = 1.25;
@@ -19,9 +27,21 @@ export const affinityScorer: Scorer = {
   score: (p, options, cycle) => {
     const out = new Map<string, number>();
     const key = p.entry.req.sessionKey;
-    const home = key === undefined ? undefined : cycle.sessionBackend(key);
-    const homeOption = options.find((o) => o.backend.name === home);
+    if (key === undefined || options.length === 0) return out;
+    const home = cycle.sessionBackend(key);
+    const homeOption =
+      home !== undefined ? options.find((o) => o.backend.name === home) : cycle.settings.replicated ? rendezvousTop(key, options) : undefined;
     if (homeOption && underLoadBound(homeOption, options)) out.set(homeOption.backend.name, 1);
     return out;
   },
 };
+
+function rendezvousTop(key: string, options: readonly Option[]): Option {
+  let best = options[0]!;
+  let bestWeight = rendezvousWeight(key, best.backend.name);
+  for (const o of options.slice(1)) {
+    const w = rendezvousWeight(key, o.backend.name);
+    if (w > bestWeight || (w === bestWeight && o.backend.name < best.backend.name)) [best, bestWeight] = [o, w];
+  }
+  return best;
+}

@@ -20,4 +20,10 @@ describe('pinned filter', () => {
     expect(pinnedFilter.check(p, cycle.backend('b1')!, cycle)).toEqual({ ok: false, reason: 'request is pinned to b2' });
     expect(pinnedFilter.check(p, cycle.backend('b2')!, cycle).ok).toBe(true);
   });
+
+  it("admits only the backends in an endpoint picker's subset", () => {
+    const p = placementOf(req('a', { allowedBackends: ['b2'] }));
+    expect(pinnedFilter.check(p, cycle.backend('b1')!, cycle)).toEqual({ ok: false, reason: "outside the gateway's endpoint subset" });
+    expect(pinnedFilter.check(p, cycle.backend('b2')!, cycle).ok).toBe(true);
+  });
 });

@@ -14,6 +14,7 @@
 // One pre-warm per model and per backend at a time; servers without a load
 // call (settings.canPrewarm) are never asked.
 import type { BackendState, Cycle, Placement } from '../framework.ts';
+import { mayRunOn, restrictionKey } from './pinned.ts';
 
 /** A model whose demand (requests running at once, time-averaged) is below this is idle enough to unload for a pre-warm. */
 export const PREWARM_IDLE_DEMAND = 0.05;
@@ -34,14 +35,13 @@ export interface PrewarmState {
 
 /** Expected ms until the placement could start where its model is already warm or loading (Infinity when nowhere). */
 export function expectedWarmWaitMs(p: Placement, cycle: Cycle): number {
-  const pin = p.entry.req.pinnedBackend;
   const holding = cycle
     .backends()
-    .filter((b) => b.view.healthy && cycle.isCandidate(b.name, p.model) && (pin === undefined || pin === b.name) && b.stateOf(p.model) !== 'cold');
+    .filter((b) => b.view.healthy && cycle.isCandidate(b.name, p.model) && mayRunOn(p.entry.req, b.name) && b.stateOf(p.model) !== 'cold');
   if (holding.length === 0) return Infinity;
   const open = holding.filter((b) => b.freeSlots > 0);
   if (open.length > 0) return Math.min(...open.map((b) => cycle.expectedStartMs(b, p.model)));
-  return cycle.warmSlotForecast(p.model, pin, holding).peek()?.at ?? Infinity;
+  return cycle.warmSlotForecast(p.model, restrictionKey(p.entry.req), holding).peek()?.at ?? Infinity;
 }
 
 /** The backend is idle and loading the model there unloads nothing anyone wants. */
@@ -65,8 +65,7 @@ export function planPrewarms(waiting: readonly Placement[], cycle: Cycle, state:
     if (seen.has(p.model)) continue;
     seen.add(p.model);
     if (state.models.has(p.model)) continue;
-    const pin = p.entry.req.pinnedBackend;
-    const hosts = cycle.backends().filter((b) => !usedBackends.has(b.name) && (pin === undefined || pin === b.name) && harmlessHost(b, p.model, cycle));
+    const hosts = cycle.backends().filter((b) => !usedBackends.has(b.name) && mayRunOn(p.entry.req, b.name) && harmlessHost(b, p.model, cycle));
     if (hosts.length === 0) continue;
     const waitMs = expectedWarmWaitMs(p, cycle);
     let best: BackendState | undefined;

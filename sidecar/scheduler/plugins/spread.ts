@@ -4,7 +4,8 @@
 // (issue 13: twelve sequential sessions all followed the most recent one).
 // Scores 1 − homed / most homed among the options; ties then go by the
 // rendezvous hash of the session key (max-score picker). Weight:
-// `scheduler.weights.spread`, by default the same as affinity's.
+// `scheduler.weights.spread`, by default the same as affinity's. With several
+// sidecar replicas it steps aside (plugins/affinity.ts).
 import type { Scorer } from '../framework.ts';
 
 export const spreadScorer: Scorer = {
@@ -12,7 +13,8 @@ export const spreadScorer: Scorer = {
   score: (p, options, cycle) => {
     const out = new Map<string, number>();
     const key = p.entry.req.sessionKey;
-    if (key === undefined) return out;
+    // Replicas count homed sessions each for itself: they would disagree, so affinity's rendezvous home decides.
+    if (key === undefined || cycle.settings.replicated) return out;
     const home = cycle.sessionBackend(key);
     if (home !== undefined && options.some((o) => o.backend.name === home)) return out;
     const homed = options.map((o) => [o.backend.name, cycle.sessionsHomedOn(o.backend.name)] as const);

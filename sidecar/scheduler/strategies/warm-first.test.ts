@@ -156,8 +156,9 @@ describe('warm-first: the cost view', () => {
   });
 
   it('lets a model go once its demand has faded: idle for over a minute, it is unloaded for the sooner start', () => {
-    const { s } = reloadCase(70_000);
-    let d;
+    const { s, out } = reloadCase(70_000);
+    // Seven time constants idle: its demand has faded to nothing (forgotten), so x may start at once.
+    let d = dispatchOf(out, 'x');
     for (let i = 0; i < 5 && !d; i++) d = dispatchOf(s.sched.tick(s.sched.nextWakeAt()!), 'x');
     expect(d?.record).toMatchObject({ backend: 'gpu2', reason: 'cold-load', evicts: 'orch', expectedStartMs: 8000 });
     // The waiting it paid is the ski-rental rent: below the (tiny) reload × demand left.

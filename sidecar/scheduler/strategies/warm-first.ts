@@ -30,7 +30,7 @@ import { loadScorer } from '../plugins/load.ts';
 import { maxScorePicker } from '../plugins/max-score.ts';
 import { memoryScorer } from '../plugins/memory.ts';
 import { modelCapacityFilter } from '../plugins/model-capacity.ts';
-import { pinnedFilter } from '../plugins/pinned.ts';
+import { pinnedFilter, restrictionKey } from '../plugins/pinned.ts';
 import { planPrewarms } from '../plugins/prewarm.ts';
 import { recencyScorer } from '../plugins/recency.ts';
 import { servesModelFilter } from '../plugins/serves-model.ts';
@@ -60,7 +60,7 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
 
   // Backends where the model is warm (or loading) and only a slot is missing: waiting there is an option.
   const full = ev.rejections.filter((r) => failsOnlyOn(r, [FREE_SLOT]) && r.backend.stateOf(model) !== 'cold').map((r) => r.backend);
-  const forecast = full.length > 0 && !p.starving ? cycle.warmSlotForecast(model, p.entry.req.pinnedBackend, full) : undefined;
+  const forecast = full.length > 0 && !p.starving ? cycle.warmSlotForecast(model, restrictionKey(p.entry.req), full) : undefined;
   const warmSlot = forecast?.peek();
 
   if (options.length === 0) {

@@ -9,6 +9,8 @@ import type { Hold, Placement, QueueEntry } from '../framework.ts';
 import { SessionTable } from '../sessions.ts';
 import { settingsFrom } from '../settings.ts';
 import type { RequestInfo } from '../types.ts';
+import { mayRunOn } from '../plugins/pinned.ts';
+import { groupKeyOf } from '../queue-index.ts';
 
 export interface CycleState {
   queued?: QueueEntry[];
@@ -29,7 +31,7 @@ export function cycleFor(policy: Policy, store: Datastore, now: number, state: C
     now,
     settings,
     store,
-    queuedFor: (model, backend) => (state.queued ?? []).filter((e) => e.req.model === model && (e.req.pinnedBackend === undefined || e.req.pinnedBackend === backend)).length,
+    queuedFor: (model, backend) => (state.queued ?? []).filter((e) => e.req.model === model && mayRunOn(e.req, backend)).length,
     running: new Map((state.running ?? []).map((r) => [r.id, r])),
     services: state.services ?? new ServiceTimes(),
     demand: state.demand ?? new DemandTracker(),
@@ -45,10 +47,10 @@ export function cycleFor(policy: Policy, store: Datastore, now: number, state: C
 function groupsOf(queued: readonly QueueEntry[]): QueuedGroup[] {
   const groups = new Map<string, QueueEntry[]>();
   for (const e of [...queued].sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq)) {
-    const key = `${e.req.model}\u0000${e.req.pinnedBackend ?? ''}`;
+    const key = groupKeyOf(e.req);
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
-  return [...groups.values()].map((es) => ({ model: es[0]!.req.model, pinnedBackend: es[0]!.req.pinnedBackend, entries: () => es }));
+  return [...groups.values()].map((es) => ({ model: es[0]!.req.model, pinnedBackend: es[0]!.req.pinnedBackend, allowedBackends: es[0]!.req.allowedBackends, entries: () => es }));
 }
 
 export function entry(req: RequestInfo, enqueuedAt = 0, seq = 0): QueueEntry {
