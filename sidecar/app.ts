@@ -24,6 +24,7 @@ import { resolveAdminToken } from './admin/auth.ts';
 import type { ReloadCounts } from './admin/status.ts';
 import { FleetEvents } from './admin/events.ts';
 import { GRPC_SERVER_MAX_CONCURRENT_STREAMS } from './envoy/capacity.ts';
+import { failureReason, type UpstreamFailure } from './backends/failure-evidence.ts';
 
 export interface SidecarOptions {
   policy: Policy;
@@ -79,11 +80,15 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     (o) => prewarming?.handle(o),
   );
 
-  // A 5xx (or Envoy's 503 for a refused connection) marks the backend down
-  // until a probe succeeds: a fast-failing server must not attract traffic.
-  const observeResponse = (backend: string, model: string, status: number): void => {
+  // A refused connection marks the backend down at once, until a probe
+  // succeeds: a dead server must not attract traffic. A reset or the server's
+  // own 5xx counts only as part of a streak (failure-evidence.ts): one of
+  // them is no proof that a server is gone, and marking it down would refuse
+  // requests it could serve.
+  const observeResponse = (backend: string, model: string, status: number, failure: UpstreamFailure | undefined): void => {
     const now = clock.now();
-    const transitions = status >= 500 ? store.markRequestFailure(backend, now, `HTTP ${status} on a request`) : status > 0 && status < 400 ? store.observeFirstByte(backend, model, now) : [];
+    if (status > 0 && status < 500) store.markRequestSuccess(backend);
+    const transitions = failure ? store.markRequestFailure(backend, now, failureReason(status, failure), failure) : status > 0 && status < 400 ? store.observeFirstByte(backend, model, now) : [];
     for (const t of transitions) {
       const reason = failureBehind(t);
       log('backend_transition', { ...t, reason });

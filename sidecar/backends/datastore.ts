@@ -7,6 +7,7 @@ import type { BackendSnapshot, ModelState } from './snapshot.ts';
 import type { AccountingSink } from '../scheduler/accounting.ts';
 import type { BackendStatePort } from '../scheduler/port.ts';
 import type { BackendModelView, BackendView } from '../scheduler/types.ts';
+import { FailureStreak, type UpstreamFailure } from './failure-evidence.ts';
 
 export type ProbeResult = { ok: true; snapshot: BackendSnapshot } | { ok: false; error: string };
 
@@ -32,6 +33,14 @@ interface ModelRecord {
   sizeBytes?: number;
   /** The sidecar has sent this model requests here: its own observations outrank a probe that cannot tell. */
   seenBySidecar?: boolean;
+  /**
+   * When the sidecar itself last set this model's state (a load it started, a
+   * first response, an unload it predicted). A probe taken before this is older
+   * news than what the sidecar saw, so it cannot change the state.
+   */
+  observedAt?: number;
+  /** A load the sidecar started that the server has not reported yet (some servers list a model only once loaded). */
+  unconfirmedLoad?: boolean;
 }
 
 interface BackendRecord {
@@ -52,6 +61,12 @@ interface BackendRecord {
 }
 
 const LOAD_EWMA_ALPHA = 0.5;
+/**
+ * A load the sidecar started and the server does not report yet is kept, once
+ * no request for it is in flight there any more, for this many times the
+ * model's learned load time: a client that gave up does not stop the load.
+ */
+const UNCONFIRMED_LOAD_WINDOW = 2;
 
 /**
  * A backend that stays across a reload keeps its own accounting (in-flight
@@ -147,8 +162,13 @@ export class Datastore implements BackendStatePort, AccountingSink {
     return this.backends.get(name)?.spec;
   }
 
-  /** Record a probe result; returns the transitions it caused. */
-  applyProbe(name: string, result: ProbeResult, now: number): Transition[] {
+  /**
+   * Record a probe result; returns the transitions it caused. `takenAt` is when
+   * the probe started (its answers describe the server at some moment between
+   * then and `now`): model states the sidecar observed itself after that moment
+   * are newer than the probe and stay.
+   */
+  applyProbe(name: string, result: ProbeResult, now: number, takenAt = now): Transition[] {
     const rec = this.backends.get(name);
     if (!rec) return [];
     const out: Transition[] = [];
@@ -161,8 +181,12 @@ export class Datastore implements BackendStatePort, AccountingSink {
       const snap = result.snapshot;
       rec.snapshot = snap;
       rec.probedHealthy = snap.healthy;
-      rec.failure = snap.healthy ? undefined : snap.error ?? 'unhealthy';
-      if (snap.healthy) rec.failedAt = undefined;
+      // A request that failed after this probe started is newer news than the probe's success.
+      const requestFailureStands = rec.failedAt !== undefined && takenAt < rec.failedAt;
+      if (!requestFailureStands) {
+        rec.failure = snap.healthy ? undefined : snap.error ?? 'unhealthy';
+        if (snap.healthy) rec.failedAt = undefined;
+      }
       const reported = new Map<string, { state: ModelState; sizeBytes?: number }>();
       for (const pm of snap.models) {
         const publicName = this.publicNameFor(rec.spec, pm.id);
@@ -183,6 +207,10 @@ export class Datastore implements BackendStatePort, AccountingSink {
         // A server that cannot tell what is loaded (mlx-lm) only adds models; what
         // the sidecar saw itself (a first response) stays until evidence says otherwise.
         if (!snap.knowsLoaded && m.seenBySidecar) continue;
+        if (m.observedAt !== undefined && takenAt < m.observedAt) continue;
+        if (r.state === 'cold' && this.loadNotYetVisible(rec, publicName, m, now)) continue;
+        // The server sees the model (loading or loaded), or has definitely not got it: either way, no longer our guess.
+        m.unconfirmedLoad = false;
         if (m.state !== r.state) {
           const t: Transition = { backend: name, kind: 'model', model: publicName, from: m.state, to: r.state };
           if (r.state === 'loading' && m.loadStartedAt === undefined) m.loadStartedAt = now;
@@ -205,15 +233,37 @@ export class Datastore implements BackendStatePort, AccountingSink {
     return out;
   }
 
-  /** A real request to this backend failed at the transport or with a 5xx: stop sending it traffic until a probe says otherwise. */
-  markRequestFailure(name: string, now: number, reason: string): Transition[] {
+  /**
+   * A real request to this backend failed. A refused connection (`connect`)
+   * marks it down at once; a broken exchange or the server's own 5xx only
+   * after a streak of them (see failure-evidence.ts); Envoy's own overflow
+   * never. Down lasts until a probe says otherwise.
+   */
+  markRequestFailure(name: string, now: number, reason: string, kind: UpstreamFailure = 'connect'): Transition[] {
     const rec = this.backends.get(name);
-    if (!rec) return [];
+    if (!rec || kind === 'gateway') return [];
+    if (kind !== 'connect' && !this.streakOf(rec).fail(now)) return [];
+    this.streakOf(rec).succeed();
     const was = this.isHealthy(rec);
     rec.failedAt = now;
     rec.failure = reason;
     this.version++;
     return was ? [{ backend: name, kind: 'health', from: 'up', to: 'down' }] : [];
+  }
+
+  /** A request to this backend got a response: the failure streak (if any) is over. */
+  markRequestSuccess(name: string): void {
+    const rec = this.backends.get(name);
+    if (rec) this.failureStreaks.get(rec)?.succeed();
+  }
+
+  /** Per record, so a backend's streak goes away with its record (reload, removal). */
+  private readonly failureStreaks = new WeakMap<BackendRecord, FailureStreak>();
+
+  private streakOf(rec: BackendRecord): FailureStreak {
+    let streak = this.failureStreaks.get(rec);
+    if (!streak) this.failureStreaks.set(rec, (streak = new FailureStreak()));
+    return streak;
   }
 
   /** Our own accounting: a request was dispatched to `name` for `model`. */
@@ -230,15 +280,29 @@ export class Datastore implements BackendStatePort, AccountingSink {
       // Sending a request for a cold model makes an on-demand server load it,
       // and a server at its model limit unload its least recently used idle one.
       if (m.state === 'cold') {
-        this.evictForLoad(rec, model);
+        this.evictForLoad(rec, model, now);
         m.state = 'loading';
         m.loadStartedAt = now;
+        m.observedAt = now;
+        m.unconfirmedLoad = true;
       }
     }
     this.version++;
   }
 
-  private evictForLoad(rec: BackendRecord, loading: string): void {
+  /**
+   * A load this sidecar started that the server does not report yet: while a
+   * request for the model is in flight there, the server has it queued or
+   * loading (servers do not unload a model with requests waiting on it); after
+   * that, for a window of its learned load time.
+   */
+  private loadNotYetVisible(rec: BackendRecord, model: string, m: ModelRecord, now: number): boolean {
+    if (!m.unconfirmedLoad || m.state !== 'loading') return false;
+    if ((rec.inFlightByModel.get(model) ?? 0) > 0) return true;
+    return m.loadMs !== undefined && m.loadStartedAt !== undefined && now < m.loadStartedAt + UNCONFIRMED_LOAD_WINDOW * m.loadMs;
+  }
+
+  private evictForLoad(rec: BackendRecord, loading: string, now: number): void {
     const limit = rec.spec.max_models ?? rec.snapshot?.maxModels;
     if (limit === undefined) return;
     const resident = [...rec.models].filter(([name, m]) => name !== loading && (m.state === 'warm' || m.state === 'loading'));
@@ -248,6 +312,8 @@ export class Datastore implements BackendStatePort, AccountingSink {
     if (victim) {
       victim.state = 'cold';
       victim.loadStartedAt = undefined;
+      victim.observedAt = now;
+      victim.unconfirmedLoad = false;
     }
   }
 
@@ -276,6 +342,9 @@ export class Datastore implements BackendStatePort, AccountingSink {
     const m = rec?.models.get(model);
     if (!rec || !m) return [];
     m.seenBySidecar = true;
+    // Answering means loaded at this moment, whatever a probe started earlier says.
+    m.observedAt = now;
+    m.unconfirmedLoad = false;
     if (m.state === 'warm') return [];
     const t: Transition = { backend: name, kind: 'model', model, from: m.state, to: 'warm' };
     if (m.loadStartedAt !== undefined) {

@@ -360,3 +360,30 @@ describe('Prober', () => {
     expect(clock.pending()).toEqual([]);
   });
 });
+
+describe('Prober: a probe is as old as its start', () => {
+  it('a probe under way when a request starts a load does not report that model cold when it lands', async () => {
+    const answers: Array<() => void> = [];
+    const coldSnapshot = { healthy: true, knowsLoaded: true, loading: false, models: [] };
+    const adapterFor = () => ({
+      kind: 'openai' as const,
+      probe: () => new Promise<typeof coldSnapshot>((resolve) => answers.push(() => resolve(coldSnapshot))),
+    });
+    const { clock, store, prober, transitions } = setup(undefined, { adapterFor });
+    prober.start();
+    await clock.advance(0); // the probe starts and waits for the server
+    await clock.advance(50);
+    store.acquire('a', 'm', clock.now()); // a dispatch starts a load while the probe is out
+    store.release('a', 'm', clock.now()); // even with the request gone, the probe predates the load
+    await clock.advance(50);
+    answers.shift()!();
+    await clock.advance(0);
+    expect(modelState(store, 'a', 'm')).toBe('loading');
+    expect(transitions.filter((t) => t.kind === 'model')).toEqual([]);
+    // The next probe started after the load: with nothing in flight and no load time learned, the server is believed.
+    await clock.advance(1000);
+    answers.shift()!();
+    await clock.advance(0);
+    expect(modelState(store, 'a', 'm')).toBe('cold');
+  });
+});

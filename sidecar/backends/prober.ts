@@ -197,7 +197,8 @@ export class Prober<H = unknown> {
     // Removed or replaced while probing: this answer is about a backend that no longer exists in this form.
     if (this.entries.get(entry.name) !== entry) return;
     const now = this.clock.now();
-    const transitions = this.store.applyProbe(entry.name, outcome.result, now);
+    // The probe's start, not its end: what it reports may predate a dispatch made while it was under way.
+    const transitions = this.store.applyProbe(entry.name, outcome.result, now, started);
     entry.failures = outcome.failed ? entry.failures + 1 : 0;
     entry.dueAt = now + this.nextDelay(entry);
     for (const t of transitions) this.notify(() => this.deps.onTransition?.(t));

@@ -376,6 +376,9 @@ const OBSERVE_MODE = {
 };
 
 /** The observing filter; `envoy.observe_responses: false` leaves it out. */
+/** The CEL attribute the observing filter receives with response headers (Envoy's reason for the status). */
+export const CODE_DETAILS_ATTRIBUTE = 'response.code_details';
+
 function observeFilter(): Yaml {
   return {
     // Observes each routed response's status without touching the data
@@ -388,6 +391,9 @@ function observeFilter(): Yaml {
       grpc_service: { envoy_grpc: { cluster_name: OBSERVE_CLUSTER } },
       observability_mode: true,
       processing_mode: OBSERVE_MODE,
+      // Why a 5xx happened (refused connection, reset, the server's own answer):
+      // only a refused connection marks a backend down at once.
+      response_attributes: [CODE_DETAILS_ATTRIBUTE],
       metadata_options: { forwarding_namespaces: { untyped: [METADATA_NAMESPACE] } },
       failure_mode_allow: true,
       deferred_close_timeout: '1s',

@@ -19,6 +19,7 @@ import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids
 import type { DecisionRecord } from '../scheduler/types.ts';
 import { EndpointIndex } from './endpoints.ts';
 import { pass, pickOnBody, pickOnHeaders, readServed, readSubset, streamedChunk, type Pick } from './protocol.ts';
+import { upstreamFailureOf } from '../backends/failure-evidence.ts';
 
 
 const indexes = new WeakMap<ServiceDeps['store'], EndpointIndex>();
@@ -170,11 +171,12 @@ export function eppStream(call: ExtProcStream, first: ProcessingRequest__Output,
     if (!route) return;
     const status = Number(headerOf(msg, ':status') ?? 0);
     const served = readServed(msg);
-    if (!served || served === route.primary) return deps.observeResponse(route.backend, route.model, status);
+    // The gateway's Envoy is not ours, so no code details tell why a 5xx happened: it counts toward a streak only.
+    if (!served || served === route.primary) return deps.observeResponse(route.backend, route.model, status, upstreamFailureOf(status, undefined));
     // The gateway failed over down the list: the first endpoint could not be reached, another one answered.
-    deps.observeResponse(route.backend, route.model, 503);
+    deps.observeResponse(route.backend, route.model, 503, 'connect');
     const other = indexFor(deps.store).backendsIn([served])[0];
-    if (other !== undefined) deps.observeResponse(other, route.model, status);
+    if (other !== undefined) deps.observeResponse(other, route.model, status, upstreamFailureOf(status, undefined));
   }
 
   function onResponseBody(body: Buffer, endOfStream: boolean): void {

@@ -6,7 +6,8 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
-import { METADATA_NAMESPACE } from '../envoy/config.ts';
+import { CODE_DETAILS_ATTRIBUTE, METADATA_NAMESPACE } from '../envoy/config.ts';
+import { upstreamFailureOf, type UpstreamFailure } from '../backends/failure-evidence.ts';
 import { REQUEST_ID_KEY, continueHeaders, extendTimeout, routeBody } from './responses.ts';
 import { gatewayAnswer } from './gateway-answers.ts';
 import { BODY_ROUTES, type ApiKind } from '../request/parse.ts';
@@ -29,8 +30,8 @@ export interface ServiceDeps {
   decided(ms: number): void;
   /** Where each Responses-API response id is stored. */
   responseIds: ResponseIdTable;
-  /** A routed request's response status arrived (observing filter). */
-  observeResponse(backend: string, model: string, status: number): void;
+  /** A routed request's response status arrived (observing filter), with what a 5xx says about the backend. */
+  observeResponse(backend: string, model: string, status: number, failure: UpstreamFailure | undefined): void;
 }
 
 export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
@@ -46,6 +47,8 @@ export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
  * request id in the forwarded dynamic metadata), then on /v1/responses the
  * body. Envoy does not wait for answers here.
  */
+/** Where Envoy puts the ext_proc filter's requested attributes (keyed by filter name, not instance name). */
+const EXT_PROC_ATTRIBUTES = 'envoy.filters.http.ext_proc';
 /** Decision metadata key saying the observer will also see this response's body (/v1/responses). */
 const OBSERVE_BODY_KEY = 'observe_body';
 
@@ -78,7 +81,8 @@ function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, de
       const model = fields?.model?.stringValue;
       route = deps.control.routeOf(requestId) ?? (backend && model ? { backend, model } : undefined);
       const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
-      if (route) deps.observeResponse(route.backend, route.model, status);
+      const details = msg.attributes?.[EXT_PROC_ATTRIBUTES]?.fields?.[CODE_DETAILS_ATTRIBUTE]?.stringValue ?? undefined;
+      if (route) deps.observeResponse(route.backend, route.model, status, upstreamFailureOf(status, details));
       const bodyFollows = fields?.[OBSERVE_BODY_KEY]?.stringValue === '1' && !msg.response_headers?.end_of_stream;
       if (!route || !bodyFollows || status >= 300) done();
     } else if (msg.request === 'response_body' && route && !idFound && head.length < RESPONSE_ID_SCAN_BYTES) {
