@@ -9,14 +9,11 @@
 // service times measured on these boxes in the same run.
 //   LLAMA_SERVER=… LLAMA_SWAP=… OLLA=… GGUF_DIR=… npm run bench:peers [-- --repeat N]
 // GGUF_DIR holds orch.gguf, explore.gguf, code.gguf (../shared/tools/make-tiny-gguf.py).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
-import { PROJECT_ROOT } from '../sidecar/envoy/binary.ts';
 import { Policy } from '../sidecar/policy/schema.ts';
 import { buildFleetModel } from '../sidecar/replay/fleet-model.ts';
 import { readTrace } from '../sidecar/replay/inputs.ts';
@@ -29,6 +26,7 @@ import type { FleetSpec } from '../sim/spec.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { findRealParts, startLlamaSwapBox, startOlla, type LlamaSwapBox, type RealParts } from './lib/real-parts.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
+import { startWarmrouteUp, waitUntil } from './lib/warmroute-up.ts';
 
 const TRACE = fileURLToPath(new URL('./traces/agentic.jsonl', import.meta.url));
 const MODELS = ['orch', 'explore', 'code'] as const;
@@ -145,69 +143,18 @@ function boundFor(trace: Trace, c: NonNullable<PeersResult['calibration']>): Low
   return lowerBound(timed, buildFleetModel(policy, fleet));
 }
 
-async function waitFor(url: string, ok: (body: string) => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const r = await fetch(url);
-      if (r.ok && ok(await r.text())) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** `warmroute up` in its own process, as a user runs it, in front of the boxes. */
-async function startWarmroute(bs: readonly LlamaSwapBox[], workDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const [port, grpc, admin, envoyAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const policy = {
-    listen: { host: '127.0.0.1', port },
-    sidecar: { grpc_port: grpc, admin_port: admin },
-    envoy: { admin_port: envoyAdmin },
-    backends: bs.map((b) => ({ name: b.name, kind: 'llama-swap', url: b.url, models: [...MODELS], slots: PARALLEL, max_models: 1 })),
-  };
-  const file = join(workDir, 'warmroute.yaml');
-  writeFileSync(file, stringify(policy));
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'warmroute.mjs'), 'up', '--policy', file], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, WARMROUTE_LOG_FORMAT: 'json' },
-  });
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async (): Promise<void> => {
-    writeFileSync(join(workDir, 'warmroute.log'), log);
-    if (child.exitCode !== null) return;
-    child.kill('SIGINT');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  };
-  try {
-    // Ready when Envoy answers and every box has been probed healthy.
-    await waitFor(`http://127.0.0.1:${port}/v1/models`, () => true, 30_000);
-    await waitFor(`http://127.0.0.1:${admin}/status`, (b) => (JSON.parse(b) as { backends: { healthy: boolean }[] }).backends.every((x) => x.healthy), 30_000);
-  } catch (e) {
-    await stop();
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${log}`);
-  }
-  return { url: `http://127.0.0.1:${port}`, stop };
-}
-
 async function runTarget(target: TargetName, repeat: number, trace: Trace, parts: RealParts, workDir: string): Promise<PeerRun> {
   const dir = mkdtempSync(join(workDir, `${target.replace(/\W+/g, '-')}-`));
   const bs = await boxes(parts, dir, target === 'llama-swap alone' ? 1 : 2);
   let front: { url: string; stop(): Promise<void> } | undefined;
   try {
-    if (target === 'warmroute') front = await startWarmroute(bs, dir);
+    if (target === 'warmroute')
+      front = await startWarmrouteUp({ backends: bs.map((b) => ({ name: b.name, kind: 'llama-swap' as const, url: b.url, models: [...MODELS], slots: PARALLEL, max_models: 1 })) }, dir);
     else if (target === 'olla least-connections') {
       const olla = await startOlla(parts.olla!, { port: await freePort(), endpoints: bs.map((b) => ({ name: b.name, url: b.url })), balancer: 'least-connections', workDir: dir });
       front = { url: olla.proxyUrl, stop: olla.stop };
       // Olla routes only to endpoints whose health checks and model discovery have landed.
-      await waitFor(`${olla.proxyUrl}/v1/models`, (b) => MODELS.every((m) => b.includes(`"${m}"`)), 30_000);
+      await waitUntil(`${olla.proxyUrl}/v1/models`, (b) => MODELS.every((m) => b.includes(`"${m}"`)), 30_000);
     }
     const url = front?.url ?? bs[0]!.url;
     const run = await replayLive(trace, { baseUrl: url, label: target });
@@ -296,6 +243,7 @@ function toMarkdown(r: PeersResult): string {
 }
 
 runIfMain(import.meta.url, runPeers, (r) => {
-  writeResultFiles('peers', r, toMarkdown(r));
+  // A run that skipped everything (no real parts here) leaves the committed results alone.
+  if (r.runs.length > 0) writeResultFiles('peers', r, toMarkdown(r));
   return toMarkdown(r);
 });

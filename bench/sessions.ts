@@ -472,6 +472,7 @@ export function toMarkdown(r: SessionsResult): string {
 }
 
 runIfMain(import.meta.url, runSessions, (r) => {
-  writeResultFiles(resultName(r), r, toMarkdown(r));
+  // A run that skipped everything (no real parts here) leaves the committed results alone.
+  if (r.runs.length > 0) writeResultFiles(resultName(r), r, toMarkdown(r));
   return toMarkdown(r);
 });
