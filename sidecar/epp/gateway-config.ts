@@ -11,10 +11,10 @@
 // BUFFERED), and forwards the subset-hint metadata namespace. `warmroute up`
 // with `envoy.mode: epp` runs this so the picker can be tried without a cluster.
 import { stringify } from 'yaml';
+import { listenerBootstrap, socket, type Yaml } from '../envoy/bootstrap.ts';
 import type { Policy } from '../policy/schema.ts';
 import { DESTINATION_ENDPOINT, DESTINATION_NAMESPACE, SUBSET_KEY, SUBSET_NAMESPACE, UPSTREAM_ADDRESS } from './protocol.ts';
 
-type Yaml = Record<string, unknown>;
 
 export const EPP_CLUSTER = 'endpoint_picker';
 export const POOL_CLUSTER = 'inference_pool';
@@ -37,7 +37,6 @@ export function defaultGatewayShape(policy: Policy): GatewayShape {
   return { lb: 'original_dst', body: 'FULL_DUPLEX_STREAMED', pickers: [`${policy.sidecar.host}:${policy.sidecar.grpc_port}`] };
 }
 
-const socket = (address: string, port: number): Yaml => ({ socket_address: { address, port_value: port } });
 
 function hostPort(s: string): [string, number] {
   const i = s.lastIndexOf(':');
@@ -160,19 +159,6 @@ export function renderGatewayConfig(policy: Policy, shape: GatewayShape = defaul
           },
         };
 
-  const bootstrap: Yaml = {
-    admin: { address: socket('127.0.0.1', policy.envoy.admin_port) },
-    static_resources: {
-      listeners: [
-        {
-          name: 'inference_gateway',
-          address: socket(policy.listen.host, policy.listen.port),
-          per_connection_buffer_limit_bytes: policy.envoy.max_body_bytes,
-          filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }] }],
-        },
-      ],
-      clusters: [pickerCluster, poolCluster],
-    },
-  };
+  const bootstrap = listenerBootstrap(policy, 'inference_gateway', hcm, [pickerCluster, poolCluster]);
   return `# An Inference Extension gateway's Envoy, with warmroute as the endpoint picker (sidecar/epp/gateway-config.ts). LB: ${shape.lb}, bodies: ${body}.\n` + stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false });
 }
