@@ -23,7 +23,6 @@
 //
 //   npm run bench:scale   (writes bench/results/scale.{json,md})
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { buildSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { Datastore } from '../sidecar/backends/datastore.ts';
@@ -32,6 +31,7 @@ import { createScheduler } from '../sidecar/scheduler/index.ts';
 import type { SchedulerOutcome } from '../sidecar/scheduler/types.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
+import { freePort } from '../e2e/ports.ts';
 import { quantile, round } from './lib/stats.ts';
 
 export const QUEUES = [10, 100, 1_000, 10_000] as const;
@@ -124,17 +124,6 @@ export function measureCell(queue: number, backends: number, rounds: number): Ce
   }
   const us = Object.fromEntries(EVENTS.map((k) => [k, { p50: round(quantile(samples[k], 0.5), 1), p90: round(quantile(samples[k], 0.9), 1) }])) as CellResult['us'];
   return { queue, backends, rounds, us, queueAfter: sched.queueLength() };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 /** In a child process (a fresh heap): the sidecar's RSS before and after `sessions` requests, each with its own session. */

@@ -1,6 +1,5 @@
 // Starts the real thing for end-to-end tests: simulated backends, the sidecar,
 // and a real Envoy process configured from the same policy.
-import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,18 +11,9 @@ import { renderEnvoyConfig } from '../sidecar/envoy/config.ts';
 import { launchEnvoy, type RunningEnvoy } from '../sidecar/envoy/launch.ts';
 import { startSidecar, type Sidecar } from '../sidecar/app.ts';
 import { startSim, type RunningSim, type SimSpec } from '../sim/index.ts';
+import { freePort } from './ports.ts';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface GatewayOptions {
   /** Simulated backends by policy backend name. */
