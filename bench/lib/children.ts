@@ -23,9 +23,15 @@ export interface Child {
 
 export async function startWorker(req: WorkerRequest, timeoutMs = 30_000): Promise<Child> {
   await buildWorker();
-  const child: ChildProcess = spawn(process.execPath, [WORKER], {
+  // A diagnostic knob: BENCH_SIDECAR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the sidecar alone.
+  const nodeArgs = req.mode === 'sidecar' ? (process.env.BENCH_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, WORKER], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, WARMROUTE_BENCH_WORKER: JSON.stringify(req), WARMROUTE_LOG: 'silent' },
+    env: {
+      ...process.env,
+      WARMROUTE_BENCH_WORKER: JSON.stringify(req),
+      WARMROUTE_LOG: 'silent',
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';

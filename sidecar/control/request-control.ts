@@ -17,7 +17,6 @@ interface Pending {
 export class RequestControl {
   private readonly waiting = new Map<string, Pending>();
   private readonly dispatchedAt = new Map<string, number>();
-  private readonly routed = new Map<string, { backend: string; model: string }>();
   private timer: unknown;
   private timerAt: number | undefined;
 
@@ -61,18 +60,12 @@ export class RequestControl {
     const started = this.dispatchedAt.get(id);
     if (started === undefined) return;
     this.dispatchedAt.delete(id);
-    this.routed.delete(id);
     this.apply(this.scheduler.complete(id, now, { ...info, durationMs: now - started }));
   }
 
   /** Backend facts changed (a probe landed): queued requests may now fit. */
   poke(): void {
     this.apply(this.scheduler.tick(this.clock.now()));
-  }
-
-  /** Where a running request was sent (for response observations). */
-  routeOf(id: string): { backend: string; model: string } | undefined {
-    return this.routed.get(id);
   }
 
   queued(): number {
@@ -101,7 +94,6 @@ export class RequestControl {
       this.waiting.delete(o.id);
       if (o.type === 'dispatch') {
         this.dispatchedAt.set(o.id, this.clock.now());
-        this.routed.set(o.id, { backend: o.record.backend, model: o.record.model });
       }
       this.onDecision(o, p.model);
       p.resolve(o);

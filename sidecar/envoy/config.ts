@@ -165,11 +165,15 @@ export function routingFilter(policy: Policy): Yaml {
       processing_mode: {
         request_header_mode: 'SEND',
         request_body_mode: 'BUFFERED',
-        response_header_mode: 'SKIP',
+        // The response's status and Envoy's reason for it come back on the same
+        // stream (one more message), not on a second stream per request: a 5xx
+        // is evidence against the backend, the first answer says a cold model is warm.
+        response_header_mode: policy.envoy.observe_responses ? 'SEND' : 'SKIP',
         response_body_mode: 'NONE',
         request_trailer_mode: 'SKIP',
         response_trailer_mode: 'SKIP',
       },
+      ...(policy.envoy.observe_responses ? { response_attributes: [CODE_DETAILS_ATTRIBUTE] } : {}),
       message_timeout: `${MESSAGE_TIMEOUT_S}s`,
       max_message_timeout: `${MAX_MESSAGE_TIMEOUT_S}s`,
       failure_mode_allow: true,
@@ -328,17 +332,17 @@ function isIpLiteral(host: string): boolean {
 /**
  * /v1/responses answers carry the id a later request names in
  * previous_response_id, and only the backend that stored it can serve that
- * request. On this route the observing filter also sees the response body
- * (send-and-go, so nothing waits), and the sidecar learns which backend holds
- * each response id.
+ * request. On this route, and only here, the observing filter sees the
+ * response body (send-and-go, so nothing waits), and the sidecar learns which
+ * backend holds each response id.
  */
-function responsesRoute(routed: Yaml): Yaml {
-  const match = routed.match as Yaml;
+function responsesRoute(route: Yaml): Yaml {
+  const match = route.match as Yaml;
   return {
-    ...routed,
+    ...route,
     match: { ...match, prefix: undefined, path: '/v1/responses' },
     typed_per_filter_config: {
-      'warmroute.observe': {
+      [OBSERVE_FILTER]: {
         '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute',
         overrides: { processing_mode: { ...OBSERVE_MODE, response_body_mode: 'STREAMED' } },
       },
@@ -346,9 +350,19 @@ function responsesRoute(routed: Yaml): Yaml {
   };
 }
 
-// Request headers are skipped: the routing filter's dynamic metadata (forwarded
-// below) tells which request a response belongs to, so each response costs the
-// observer one message.
+// Everywhere but /v1/responses the observing filter asks for nothing, so it
+// never opens a stream (statuses reach the routing stream).
+const OBSERVE_NOTHING = {
+  request_header_mode: 'SKIP',
+  request_body_mode: 'NONE',
+  response_header_mode: 'SKIP',
+  response_body_mode: 'NONE',
+  request_trailer_mode: 'SKIP',
+  response_trailer_mode: 'SKIP',
+};
+
+// On /v1/responses: request headers are skipped, the routing filter's dynamic
+// metadata (forwarded below) tells which backend stored the response.
 const OBSERVE_MODE = {
   request_header_mode: 'SKIP',
   request_body_mode: 'NONE',
@@ -358,25 +372,27 @@ const OBSERVE_MODE = {
   response_trailer_mode: 'SKIP',
 };
 
-/** The observing filter; `envoy.observe_responses: false` leaves it out. */
-/** The CEL attribute the observing filter receives with response headers (Envoy's reason for the status). */
+/**
+ * The CEL attribute the routing filter receives with response headers: Envoy's
+ * reason for the status (refused connection, reset, the server's own answer);
+ * only a refused connection marks a backend down at once.
+ */
 export const CODE_DETAILS_ATTRIBUTE = 'response.code_details';
+
+/** The observing filter's name, the key of its per-route config. */
+export const OBSERVE_FILTER = 'warmroute.observe';
 
 function observeFilter(): Yaml {
   return {
-    // Observes each routed response's status without touching the data
-    // path (observability mode: "send and go", nothing waits for the
-    // sidecar). A 5xx marks the backend down between probes; the first
-    // response also tells that a cold model is now warm there.
-    name: 'warmroute.observe',
+    // Reads /v1/responses bodies for their response ids without touching the
+    // data path (observability mode: "send and go", nothing waits for the
+    // sidecar).
+    name: OBSERVE_FILTER,
     typed_config: {
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
       grpc_service: { envoy_grpc: { cluster_name: OBSERVE_CLUSTER } },
       observability_mode: true,
-      processing_mode: OBSERVE_MODE,
-      // Why a 5xx happened (refused connection, reset, the server's own answer):
-      // only a refused connection marks a backend down at once.
-      response_attributes: [CODE_DETAILS_ATTRIBUTE],
+      processing_mode: OBSERVE_NOTHING,
       metadata_options: { forwarding_namespaces: { untyped: [METADATA_NAMESPACE] } },
       failure_mode_allow: true,
       deferred_close_timeout: '1s',

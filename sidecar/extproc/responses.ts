@@ -74,3 +74,6 @@ export function struct(ns: Record<string, Record<string, string>>): Struct {
   }
   return { fields };
 }
+
+/** Let the response go on unchanged (the routing stream reads its status, nothing more). */
+export const RESPONSE_HEADERS_CONTINUE: ProcessingResponse = { response_headers: { response: {} } };

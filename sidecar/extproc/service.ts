@@ -8,7 +8,7 @@ import type { ProcessingRequest__Output } from './generated/envoy/service/ext_pr
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import { CODE_DETAILS_ATTRIBUTE, METADATA_NAMESPACE } from '../envoy/config.ts';
 import { upstreamFailureOf, type UpstreamFailure } from '../backends/failure-evidence.ts';
-import { REQUEST_ID_KEY, continueHeaders, extendTimeout, routeBody } from './responses.ts';
+import { RESPONSE_HEADERS_CONTINUE, continueHeaders, extendTimeout, routeBody } from './responses.ts';
 import { gatewayAnswer } from './gateway-answers.ts';
 import { BODY_ROUTES, type ApiKind } from '../request/parse.ts';
 import { errorReply } from '../control/errors.ts';
@@ -42,22 +42,17 @@ export function handleStream(call: ExtProcStream, deps: ServiceDeps): void {
   });
 }
 
-/**
- * The observing filter's stream: response headers (with the status, and our
- * request id in the forwarded dynamic metadata), then on /v1/responses the
- * body. Envoy does not wait for answers here.
- */
 /** Where Envoy puts the ext_proc filter's requested attributes (keyed by filter name, not instance name). */
 const EXT_PROC_ATTRIBUTES = 'envoy.filters.http.ext_proc';
-/** Decision metadata key saying the observer will also see this response's body (/v1/responses). */
-const OBSERVE_BODY_KEY = 'observe_body';
 
+/**
+ * The observing filter's stream, on /v1/responses only: response headers
+ * (our routing facts in the forwarded dynamic metadata), then the body's
+ * first bytes, where the response id is. Envoy does not wait for answers here.
+ */
 function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps: ServiceDeps): void {
-  let requestId: string | undefined;
-  let route: { backend: string; model: string } | undefined;
-  // Response bodies reach us only on /v1/responses (per-route override): look for the id in the first bytes.
+  let backend: string | undefined;
   let head = '';
-  let idFound = false;
   // Our side ends as soon as nothing more is to be learned, so the stream
   // closes cleanly (grpc-status OK) instead of Envoy resetting it after
   // deferred_close_timeout. Node's HTTP/2 server answers a steady stream of
@@ -71,28 +66,14 @@ function observeStream(call: ExtProcStream, first: ProcessingRequest__Output, de
   };
   const onMessage = (msg: ProcessingRequest__Output): void => {
     if (msg.request === 'response_headers') {
-      const fields = msg.metadata_context?.filter_metadata[METADATA_NAMESPACE]?.fields;
-      requestId = fields?.[REQUEST_ID_KEY]?.stringValue ?? undefined;
-      if (!requestId) return done(); // a request the sidecar refused or never routed
-      // The observer has its own connection, so the routing stream's end (which
-      // forgets the route) can arrive first, e.g. on a fast 503: the route also
-      // travels in the metadata the sidecar set with its decision.
-      const backend = fields?.backend?.stringValue;
-      const model = fields?.model?.stringValue;
-      route = deps.control.routeOf(requestId) ?? (backend && model ? { backend, model } : undefined);
+      backend = msg.metadata_context?.filter_metadata[METADATA_NAMESPACE]?.fields?.backend?.stringValue ?? undefined;
       const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
-      const details = msg.attributes?.[EXT_PROC_ATTRIBUTES]?.fields?.[CODE_DETAILS_ATTRIBUTE]?.stringValue ?? undefined;
-      if (route) deps.observeResponse(route.backend, route.model, status, upstreamFailureOf(status, details));
-      const bodyFollows = fields?.[OBSERVE_BODY_KEY]?.stringValue === '1' && !msg.response_headers?.end_of_stream;
-      if (!route || !bodyFollows || status >= 300) done();
-    } else if (msg.request === 'response_body' && route && !idFound && head.length < RESPONSE_ID_SCAN_BYTES) {
+      if (!backend || status >= 300 || msg.response_headers?.end_of_stream) done();
+    } else if (msg.request === 'response_body' && backend && !ended) {
       head += msg.response_body?.body.toString('utf8', 0, RESPONSE_ID_SCAN_BYTES) ?? '';
       const id = ResponseIdTable.find(head);
-      if (id) {
-        idFound = true;
-        deps.responseIds.remember(id, route.backend);
-      }
-      if (idFound || head.length >= RESPONSE_ID_SCAN_BYTES || msg.response_body?.end_of_stream) done();
+      if (id) deps.responseIds.remember(id, backend);
+      if (id || head.length >= RESPONSE_ID_SCAN_BYTES || msg.response_body?.end_of_stream) done();
     }
   };
   onMessage(first);
@@ -112,8 +93,20 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
   let bodySeen = false;
   const { send, fail, hold, closed } = requestStream(call, deps);
 
+  // Where this request went, once routed: its response's status is evidence about that backend.
+  let routed: { backend: string; model: string } | undefined;
   const onMessage = (msg: ProcessingRequest__Output): void => {
     try {
+      if (msg.request === 'response_headers') {
+        // Answer at once, whatever happens below: Envoy holds the response until we do.
+        send(RESPONSE_HEADERS_CONTINUE);
+        if (routed) {
+          const status = Number(headerValue(msg.response_headers?.headers?.headers, ':status') ?? 0);
+          const details = msg.attributes?.[EXT_PROC_ATTRIBUTES]?.fields?.[CODE_DETAILS_ATTRIBUTE]?.stringValue ?? undefined;
+          deps.observeResponse(routed.backend, routed.model, status, upstreamFailureOf(status, details));
+        }
+        return;
+      }
       if (msg.request === 'request_headers' && msg.request_headers) {
         headers = headerMap(msg.request_headers.headers?.headers);
         const method = headers.get(':method') ?? 'GET';
@@ -135,7 +128,7 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
         onBody(msg.request_body.body, api);
         return;
       }
-      // Anything else (trailers, response messages) is not configured; answer neutrally if ever sent.
+      // Anything else (trailers, response bodies) is not configured.
     } catch (err) {
       deps.log('extproc_error', { error: String(err) });
       fail(errorReply(500, 'internal_error', 'The router failed to process this request.'));
@@ -158,8 +151,8 @@ function routeStream(call: ExtProcStream, first: ProcessingRequest__Output, deps
         const mode = deps.policy().envoy.mode === 'cluster_header' ? 'cluster_header' : 'original_dst';
         const value = mode === 'original_dst' ? deps.store.address(d.record.backend) : deps.store.spec(d.record.backend)?.cluster ?? d.record.backend;
         if (!value) return false;
-        const metadata = apiKind === 'openai-responses' ? { ...d.metadata, [OBSERVE_BODY_KEY]: '1' } : d.metadata;
-        send(routeBody({ mode, value, body: d.rewrittenBody, requestId: d.requestId, addJsonContentType: d.addJsonContentType, metadata }));
+        send(routeBody({ mode, value, body: d.rewrittenBody, requestId: d.requestId, addJsonContentType: d.addJsonContentType, metadata: d.metadata }));
+        routed = { backend: d.record.backend, model: d.record.model };
         return true;
       },
     });

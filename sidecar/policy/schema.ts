@@ -119,7 +119,7 @@ export const EnvoySpec = z.strictObject({
   observe_responses: z
     .boolean()
     .default(true)
-    .describe('Second ext_proc filter in observability mode: learns each response status (5xx marks a backend down, first response marks a model warm); costs ~0.2–0.4 ms per request (bench/results/body-size.md).'),
+    .describe('The routing stream also reads each response status (a 5xx is evidence against the backend, the first response marks a cold model warm), and on /v1/responses an observing filter reads response ids; one more message per request.'),
   bin: z.string().optional().describe('Path to the envoy binary; default: ENVOY_BIN, PATH, then the project venv.'),
 });
 
