@@ -6,8 +6,8 @@
 //   noop                  (b) + a no-op ext_proc server (grpc-js, the project's protos) that
 //                           only sets the ORIGINAL_DST header: the floor of this design
 //   noop_parse            the no-op server running warmroute's parseRequest on the body first
-//   warmroute_no_observe  the warmroute sidecar without the observability filter
-//   noop_observe          noop plus the rendered observability filter, pointed at the no-op server
+//   warmroute_no_observe  the warmroute sidecar without response observation (no response headers sent to it)
+//   noop_observe          noop with the rendered response observation, pointed at the no-op server
 //   warmroute             (c) the warmroute sidecar, Envoy config exactly as rendered
 //                           (routing filter + the observability-mode filter)
 // The extra variants split warmroute's cost into parse, the rest of the sidecar,
@@ -135,10 +135,20 @@ function benchBootstrap(policy: Policy, ports: Record<Variant, number>, noopPort
     edit(hcm);
     return l;
   };
-  /** Point both ext_proc filters at `cluster`; keep or drop the observability filter. */
+  /**
+   * Point the ext_proc filters at `cluster`; keep or drop response observation
+   * (the routing filter reading response headers, and the /v1/responses observer).
+   */
   const processor = (cluster: string, observe: boolean) => (hcm: Record<string, any>): void => {
     let filters = hcm.http_filters as Filter[];
-    if (!observe) filters = filters.filter((f) => f.name !== 'warmroute.observe');
+    if (!observe) {
+      filters = filters.filter((f) => f.name !== 'warmroute.observe');
+      for (const f of filters) {
+        if (!f.typed_config.processing_mode) continue;
+        f.typed_config.processing_mode.response_header_mode = 'SKIP';
+        delete f.typed_config.response_attributes;
+      }
+    }
     for (const f of filters) if (f.typed_config.grpc_service) f.typed_config.grpc_service = { envoy_grpc: { cluster_name: cluster } };
     hcm.http_filters = filters;
   };
@@ -430,8 +440,8 @@ export function toMarkdown(r: BodyBenchResult): string {
   lines.push(`- Backend: simulated OpenAI server, ttftMs 0, 4 tokens, non-streaming (same process for every variant).`);
   lines.push(`- Target (envoy-extproc.md §9): ${r.target}.`, '');
   lines.push('Variants: **direct** (a) = Envoy → backend, no ext_proc. **noop** (b) = + no-op ext_proc (grpc-js, sets only the ORIGINAL_DST header): the floor.');
-  lines.push('**noop_parse** = the no-op server also running warmroute\'s `parseRequest` on the body. **warmroute_no_observe** = the warmroute sidecar, rendered config minus the observability filter.');
-  lines.push('**noop_observe** = noop plus the rendered observability filter (pointed at the no-op server). **warmroute** (c) = the warmroute sidecar, config exactly as rendered (routing + observability filter).', '');
+  lines.push('**noop_parse** = the no-op server also running warmroute\'s `parseRequest` on the body. **warmroute_no_observe** = the warmroute sidecar, rendered config minus response observation (the routing filter skips response headers).');
+  lines.push('**noop_observe** = noop with the rendered response observation (pointed at the no-op server). **warmroute** (c) = the warmroute sidecar, config exactly as rendered (routing filter reading response headers).', '');
 
   const range = (xs: number[], d = 2): string => (xs.length ? `${f(Math.min(...xs), d)}–${f(Math.max(...xs), d)}` : 'n/a');
   const within = r.sizes.filter((s) => s.verdict === 'within').length;

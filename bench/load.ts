@@ -13,7 +13,7 @@
 // load generator is this process. Sidecar CPU and RSS come from /proc.
 //
 //   npm run bench:load    (writes bench/results/load.{json,md}); sizes from env:
-//   LOAD_STREAMS=10000 LOAD_HOLD_S=30 LOAD_CLIENTS=64 LOAD_ROUND_S=5 LOAD_ROUNDS=3 LOAD_DEEP=2000 LOAD_LONG_S=120
+//   LOAD_STREAMS=10000 LOAD_HOLD_S=30 LOAD_CLIENTS=64 LOAD_ROUND_S=5 LOAD_ROUNDS=3 LOAD_DEEP=2000 LOAD_LONG_S=900 LOAD_LONG_REQUESTS=1000000
 import { parse as parseYaml, stringify } from 'yaml';
 import { freePort } from '../e2e/harness.ts';
 import { backendCircuitBreakers, renderEnvoyConfig, OBSERVE_CLUSTER, SIDECAR_CLUSTER } from '../sidecar/envoy/config.ts';
@@ -50,6 +50,8 @@ export interface LoadOptions {
   rounds: number;
   deep: number;
   longS: number;
+  /** The long run ends after this many requests (or longS seconds, whichever comes first). */
+  longRequests: number;
   write: boolean;
 }
 
@@ -62,7 +64,8 @@ export function optionsFromEnv(env = process.env): LoadOptions {
     roundS: n('LOAD_ROUND_S', 5),
     rounds: n('LOAD_ROUNDS', 3),
     deep: n('LOAD_DEEP', 2000),
-    longS: n('LOAD_LONG_S', 120),
+    longS: n('LOAD_LONG_S', 900),
+    longRequests: n('LOAD_LONG_REQUESTS', 1_000_000),
     write: env.LOAD_WRITE !== '0',
   };
 }
@@ -135,7 +138,7 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
     envoy = await launchEnvoy(bootstrap(policy, ports, Object.fromEntries(WORKLOADS.map((w) => [w, { sim: sims[w].info.port, noop: noops[w].info.port }])) as Record<Workload, { sim: number; noop: number }>), envoyAdmin);
     const envoyPid = envoy.process.pid!;
     await waitWarm(Number(sidecar.info.adminPort));
-    progress(`load: Envoy, sidecar, 3 sims and 3 no-op servers up; streams=${opts.streams} clients=${opts.clients} deep=${opts.deep} long=${opts.longS}s`);
+    progress(`load: Envoy, sidecar, 3 sims and 3 no-op servers up; streams=${opts.streams} clients=${opts.clients} deep=${opts.deep} long=${opts.longRequests} requests or ${opts.longS} s`);
 
     let phase = 'start';
     const rss: LoadResult['rss'] = [];
@@ -220,7 +223,8 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
       longN++;
       count(longCounts, o);
       if (o.status !== 200) errorSamples([o], longSamples);
-    });
+      if (longN % 100_000 === 0) progress(`load (iv) long run: ${longN} requests`);
+    }, opts.longRequests);
     samples['long warmroute'] = longSamples;
     const non2xx = longN - (longCounts['200'] ?? 0);
     const routerUnavailable = Object.entries(longCounts).filter(([k]) => k.includes('router_unavailable')).reduce((s, [, n]) => s + n, 0);
@@ -241,7 +245,7 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
         held: `POST /v1/chat/completions stream:true over ${heldSessions(opts.streams)} HTTP/2 connections to Envoy (h2c, at most 1,024 streams each by Envoy's default), ${STREAM_TOKENS} tokens over ~${opts.holdS} s each; backend slots = ${opts.streams}`,
         short: `non-streaming, max_tokens 1, ${opts.clients} HTTP/1.1 keep-alive clients back to back, ${opts.rounds} rounds × ${opts.roundS} s per variant, interleaved in a seeded random order; CPU per request = process CPU time / requests in that variant's rounds`,
         deep: `${opts.deep} requests at once, one connection each, backend slots ${DEEP_SLOTS}; warmroute holds them in its queue, direct/noop leave them waiting inside the backend`,
-        long: `warmroute only, same client as (ii), ${opts.longS} s`,
+        long: `warmroute only, same client as (ii), until ${opts.longRequests} requests or ${opts.longS} s`,
       },
       held,
       short,

@@ -119,12 +119,16 @@ export function post(port: number, agent: Agent, body: Buffer): Promise<Outcome>
  * `clients` loops, each sending requests back to back for `seconds`. Every
  * outcome goes to `keep`; a long run passes a counter instead of an array.
  */
-export async function closedLoop(port: number, body: Buffer, clients: number, seconds: number, keep: (o: Outcome) => void): Promise<{ elapsedS: number }> {
+export async function closedLoop(port: number, body: Buffer, clients: number, seconds: number, keep: (o: Outcome) => void, maxRequests = Infinity): Promise<{ elapsedS: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const start = performance.now();
   const end = start + seconds * 1000;
+  let sent = 0;
   const loop = async (): Promise<void> => {
-    while (performance.now() < end) keep(await post(port, agent, body));
+    while (performance.now() < end && sent < maxRequests) {
+      sent++;
+      keep(await post(port, agent, body));
+    }
   };
   await Promise.all(Array.from({ length: clients }, loop));
   const elapsedS = (performance.now() - start) / 1000;

@@ -44,6 +44,8 @@ async function startNoop(backend: string, maxReceiveBytes: number, parse: boolea
         // The observability filter's stream (noop_observe): Envoy expects no answers.
         if (msg.observability_mode) return;
         if (msg.request === 'request_headers') call.write({ request_headers: { response: {} } });
+        // The routing filter also sends response headers (it reads the status); let them go on.
+        else if (msg.request === 'response_headers') call.write({ response_headers: { response: {} } });
         else if (msg.request === 'request_body' && msg.request_body?.end_of_stream) {
           const parsed = parse ? parseRequest('openai-chat', msg.request_body.body, noHeaders, session) : undefined;
           if (!fullResponse) call.write(route);

@@ -32,6 +32,21 @@ describe('sidecar killed while streams run', () => {
     // Envoy saw the routing streams fail and carried on (failure_mode_allow after the decision).
     expect(await gw.envoyStat('http.warmroute.ext_proc.streams_failed')).toBeGreaterThanOrEqual(12);
   }, 90_000);
+
+  it('routed requests still waiting for their first byte finish too (the routing filter reads response headers)', async () => {
+    // The backend answers 2.5 s after a request arrives: the kill lands between the decision and the response headers.
+    gw = await startFaultGateway({
+      sims: { a: { ...SIM, slots: 16, ttftMs: 2500, tokensPerSec: 50 } },
+      policy: { backends: [{ name: 'a', kind: 'llama-server', url: 'sim:a', models: ['m1'] }], debug: { decision_headers: true } },
+    });
+    const c = client(gw.url);
+    const g = gw;
+    const streams = Array.from({ length: 6 }, () => streamChat(c, 'm1', 5));
+    await eventually(async () => (await g.status()).backends.find((b) => b.name === 'a')?.inFlight === 6, 30_000, 'all six routed');
+    await gw.sidecar.kill();
+    const outcomes = await Promise.all(streams);
+    for (const o of outcomes) expect(o, JSON.stringify(o)).toEqual({ tokens: 5, finishReason: 'length', backend: 'a', error: undefined });
+  }, 90_000);
 });
 
 /**

@@ -58,6 +58,8 @@ interface BackendRecord {
   inFlight: number;
   inFlightByModel: Map<string, number>;
   lastUsedAt?: number;
+  /** Bumped on every change to this record, so its view is rebuilt only then. */
+  changes?: number;
 }
 
 const LOAD_EWMA_ALPHA = 0.5;
@@ -128,6 +130,8 @@ export class Datastore implements BackendStatePort, AccountingSink {
     for (const [name, rec] of this.backends) if (!next.has(name) && rec.inFlight > 0) this.retired.set(name, rec);
     this.backends.clear();
     for (const [k, v] of next) this.backends.set(k, v);
+    // Limits and defaults may have changed for every backend: rebuild every view.
+    this.viewOf = new WeakMap();
     this.version++;
   }
 
@@ -138,7 +142,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
     const rec = this.backends.get(name);
     if (rec && rec.address !== address) {
       rec.address = address;
-      this.version++;
+      this.touch(rec);
     }
   }
 
@@ -229,7 +233,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
     const isHealthy = this.isHealthy(rec);
     if (wasHealthy !== isHealthy)
       out.unshift({ backend: name, kind: 'health', from: wasHealthy ? 'up' : 'down', to: isHealthy ? 'up' : 'down' });
-    this.version++;
+    this.touch(rec);
     return out;
   }
 
@@ -247,7 +251,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
     const was = this.isHealthy(rec);
     rec.failedAt = now;
     rec.failure = reason;
-    this.version++;
+    this.touch(rec);
     return was ? [{ backend: name, kind: 'health', from: 'up', to: 'down' }] : [];
   }
 
@@ -287,7 +291,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
         m.unconfirmedLoad = true;
       }
     }
-    this.version++;
+    this.touch(rec);
   }
 
   /**
@@ -333,7 +337,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
     const m = rec.models.get(model);
     if (m) m.lastUsedAt = now;
     if (rec.inFlight === 0 && this.retired.get(name) === rec) this.retired.delete(name);
-    this.version++;
+    this.touch(rec);
   }
 
   /** A request for `model` got its first response byte from `name`: the model is warm there. */
@@ -353,7 +357,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
     }
     m.state = 'warm';
     m.loadStartedAt = undefined;
-    this.version++;
+    this.touch(rec);
     return [t];
   }
 
@@ -364,42 +368,50 @@ export class Datastore implements BackendStatePort, AccountingSink {
     return n;
   }
 
-  private cachedViews: { version: number; views: BackendView[] } | undefined;
+  private touch(rec: BackendRecord): void {
+    rec.changes = (rec.changes ?? 0) + 1;
+    this.version++;
+  }
 
-  /** The scheduler's view of every backend (rebuilt only after a change; treat as read-only). */
+  private cachedViews: { version: number; views: BackendView[] } | undefined;
+  /** Each record's last view, kept while the record is unchanged: an event rebuilds only what it touched. */
+  private viewOf = new WeakMap<BackendRecord, { changes: number | undefined; view: BackendView }>();
+
+  /** The scheduler's view of every backend (a view is rebuilt only after its backend changed; treat as read-only). */
   views(): BackendView[] {
     if (this.cachedViews?.version === this.version) return this.cachedViews.views;
-    const views = this.buildViews();
+    const views: BackendView[] = [];
+    for (const rec of this.backends.values()) {
+      let cached = this.viewOf.get(rec);
+      if (cached?.changes !== rec.changes || !cached) this.viewOf.set(rec, (cached = { changes: rec.changes, view: this.viewFor(rec) }));
+      views.push(cached.view);
+    }
     this.cachedViews = { version: this.version, views };
     return views;
   }
 
-  private buildViews(): BackendView[] {
-    const out: BackendView[] = [];
-    for (const rec of this.backends.values()) {
-      const models = new Map<string, BackendModelView>();
-      for (const [publicName, m] of rec.models)
-        models.set(publicName, { backendId: m.backendId, state: m.state, lastUsedAt: m.lastUsedAt, loadMs: m.loadMs, loadStartedAt: m.loadStartedAt });
-      const snap = rec.snapshot;
-      out.push({
-        name: rec.spec.name,
-        healthy: this.isHealthy(rec),
-        slots: rec.spec.slots ?? snap?.slots ?? this.defaultSlots,
-        maxModels: rec.spec.max_models ?? snap?.maxModels ?? Infinity,
-        inFlight: rec.inFlight,
-        inFlightByModel: new Map(rec.inFlightByModel),
-        externalInFlight: Math.max(0, (snap?.inFlight ?? 0) - rec.inFlight),
-        reportedInFlight: snap?.inFlight,
-        models,
-        loading: snap?.loading ?? false,
-        knowsLoaded: snap?.knowsLoaded ?? true,
-        loadsOnDemand: snap?.loadsOnDemand ?? true,
-        sleeping: snap?.sleeping ?? false,
-        freeMemoryBytes: snap?.memory?.freeBytes,
-        lastUsedAt: rec.lastUsedAt,
-      });
-    }
-    return out;
+  private viewFor(rec: BackendRecord): BackendView {
+    const models = new Map<string, BackendModelView>();
+    for (const [publicName, m] of rec.models)
+      models.set(publicName, { backendId: m.backendId, state: m.state, lastUsedAt: m.lastUsedAt, loadMs: m.loadMs, loadStartedAt: m.loadStartedAt });
+    const snap = rec.snapshot;
+    return {
+      name: rec.spec.name,
+      healthy: this.isHealthy(rec),
+      slots: rec.spec.slots ?? snap?.slots ?? this.defaultSlots,
+      maxModels: rec.spec.max_models ?? snap?.maxModels ?? Infinity,
+      inFlight: rec.inFlight,
+      inFlightByModel: new Map(rec.inFlightByModel),
+      externalInFlight: Math.max(0, (snap?.inFlight ?? 0) - rec.inFlight),
+      reportedInFlight: snap?.inFlight,
+      models,
+      loading: snap?.loading ?? false,
+      knowsLoaded: snap?.knowsLoaded ?? true,
+      loadsOnDemand: snap?.loadsOnDemand ?? true,
+      sleeping: snap?.sleeping ?? false,
+      freeMemoryBytes: snap?.memory?.freeBytes,
+      lastUsedAt: rec.lastUsedAt,
+    };
   }
 
   /** Is `model` something any backend may serve? (The allowlist check.) */

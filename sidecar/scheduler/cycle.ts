@@ -97,8 +97,8 @@ export class DispatchCycle implements Cycle {
   readonly settings: SchedulerSettings;
   /** Holds placed in this cycle, by backend. */
   readonly holds = new Map<string, Hold>();
-  private states: BackendState[] = [];
-  private byName = new Map<string, BackendState>();
+  private statesRead: BackendState[] = [];
+  private byNameRead = new Map<string, BackendState>();
   private readonly candidates = new Map<string, ReadonlySet<string>>();
   private readonly represented = new Map<string, boolean>();
   private readonly forecasts = new Map<string, WarmSlotForecast>();
@@ -112,21 +112,42 @@ export class DispatchCycle implements Cycle {
   /** This sidecar's running requests by backend, built when a forecast first needs it after a refresh. */
   private runningOn: Map<string, RunningRequest[]> | undefined;
 
+  /** The datastore changed since the states were read: re-read them on next use. */
+  private stale = true;
+
   constructor(private readonly inputs: CycleInputs) {
     this.now = inputs.now;
     this.settings = inputs.settings;
-    this.refresh();
   }
 
-  /** Re-read the datastore (after a dispatch changed it). */
+  /**
+   * Re-read the datastore (after a dispatch changed it). Lazily: a pass whose
+   * last dispatch is its last placement (the common case, one request and an
+   * empty queue) never pays for a second read.
+   */
   refresh(): void {
-    this.states = this.inputs.store.views().map((v, i) => stateOf(v, i));
+    this.stale = true;
     this.runningOn = undefined;
-    this.byName = new Map(this.states.map((s) => [s.name, s]));
     this.represented.clear();
     this.loadEstimates.clear();
     this.loading.clear();
     this.imposed.clear();
+  }
+
+  private get states(): BackendState[] {
+    if (this.stale) this.reread();
+    return this.statesRead;
+  }
+
+  private get byName(): Map<string, BackendState> {
+    if (this.stale) this.reread();
+    return this.byNameRead;
+  }
+
+  private reread(): void {
+    this.stale = false;
+    this.statesRead = this.inputs.store.views().map((v, i) => stateOf(v, i));
+    this.byNameRead = new Map(this.statesRead.map((s) => [s.name, s]));
   }
 
   addHold(hold: Hold): void {
