@@ -1,7 +1,8 @@
 // Benchmark: capacity through a real Envoy (issue 11). One Envoy process with
 // a listener per variant and workload, side by side in one run:
 //   direct     Envoy routes straight to the simulated backend (no ext_proc)
-//   noop       + a no-op ext_proc server (grpc-js) that only sets the routing header
+//   noop       + a no-op ext_proc server (grpc-js) that only sets the routing header (and lets
+//              the response headers the same routing filter sends go on)
 //   warmroute  the warmroute sidecar, Envoy config exactly as rendered from the policy
 // Workloads:
 //   (i)   held streams: N streaming requests opened at once and held ~holdS each
@@ -240,7 +241,7 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
       machine: { ...machine, loadavg1mAtEnd: loadNow() },
       options: opts,
       setup: {
-        envoy: 'one process, --concurrency 2 (launchEnvoy); warmroute listener = renderEnvoyConfig(policy) unchanged (routing + observing filter); direct and noop listeners per workload, cloned from it',
+        envoy: 'one process, --concurrency 2 (launchEnvoy); warmroute listener = renderEnvoyConfig(policy) unchanged (the routing filter, which also reads response headers; the observing filter asks for nothing outside /v1/responses); direct and noop listeners per workload, cloned from it',
         processes: 'load generator (this process); each simulated backend, the warmroute sidecar and each no-op ext_proc server in its own Node process (bench/lib/worker.ts, bundled by esbuild)',
         held: `POST /v1/chat/completions stream:true over ${heldSessions(opts.streams)} HTTP/2 connections to Envoy (h2c, at most 1,024 streams each by Envoy's default), ${STREAM_TOKENS} tokens over ~${opts.holdS} s each; backend slots = ${opts.streams}`,
         short: `non-streaming, max_tokens 1, ${opts.clients} HTTP/1.1 keep-alive clients back to back, ${opts.rounds} rounds × ${opts.roundS} s per variant, interleaved in a seeded random order; CPU per request = process CPU time / requests in that variant's rounds`,
