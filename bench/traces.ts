@@ -56,7 +56,7 @@ function traceSection(t: TracesResult['traces'][number]): string[] {
     '',
     `${t.trace.requests} requests (${t.trace.byArrival} by arrival time, ${t.trace.byDependency} after others). Fleet: ${t.fleet!.join('; ')}.`,
     '',
-    `Lower bound: **${lb.loads} loads**, **makespan ${s(lb.makespanMs)} s** (critical path ${s(lb.criticalPathMs)} s, work / slots ${s(lb.workMs)} s).`,
+    `Lower bound: **${lb.loads} loads** (${lb.coldModels} models cold at the start${lb.loads > lb.coldModels ? '; closed loops force the rest through the fleet\'s model capacity' : ''}), **makespan ${s(lb.makespanMs)} s** (critical path ${s(lb.criticalPathMs)} s, work / slots ${s(lb.workMs)} s).`,
     '',
     '| strategy | loads | loads ÷ LB | failed | wait p50 (s) | p90 | max | sidecar queue max (s) | ÷ aging bound | makespan (s) | makespan ÷ LB | replay (ms) | × real time |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',

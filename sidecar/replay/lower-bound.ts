@@ -1,18 +1,21 @@
 // What an oracle that knows the whole trace in advance could at best reach on
 // this fleet, as bounds every real schedule that serves every request is at
 // or above (docs/traces.md explains the reasoning):
-//  - loads ≥ the number of requested models that start cold on every backend
-//    able to serve them (each must be loaded at least once);
+//  - loads: load-bound.ts (cold models, and what closed loops force through
+//    the fleet's model capacity);
 //  - makespan ≥ the critical path through the `after` dependencies, where a
 //    request starts no earlier than its arrival (or its dependencies' ends
 //    plus the gap) and no earlier than its model's fastest load, counted once
 //    from time 0 (an oracle pre-loads), then takes its fastest service time;
 //  - makespan ≥ total service time / total slots of the fleet.
 import { requestServiceMs, type ServerModel } from './fleet-model.ts';
+import { loadsLowerBound } from './load-bound.ts';
 import { dependenciesOf, dependencyIndex, release, type Trace, type TraceRequest } from './trace.ts';
 
 export interface LowerBound {
   loads: number;
+  /** Requested models cold everywhere at the start (the loads bound counts at least these). */
+  coldModels: number;
   makespanMs: number;
   /** The two makespan bounds it is the maximum of. */
   criticalPathMs: number;
@@ -54,7 +57,6 @@ function topological(trace: Trace): TraceRequest[] {
 
 export function lowerBound(trace: Trace, fleet: readonly ServerModel[]): LowerBound {
   const facts = modelFacts(fleet);
-  const coldModels = new Set<string>();
   const earliestEnd = new Map<string, number>();
   let unservable = 0;
   let work = 0;
@@ -68,7 +70,6 @@ export function lowerBound(trace: Trace, fleet: readonly ServerModel[]): LowerBo
       earliestEnd.set(r.id, ready);
       continue;
     }
-    if (f.loadMs > 0) coldModels.add(r.model);
     const service = Math.min(...f.servers.map((s) => requestServiceMs(s, r)));
     work += service;
     const end = Math.max(ready, f.loadMs) + service;
@@ -76,5 +77,6 @@ export function lowerBound(trace: Trace, fleet: readonly ServerModel[]): LowerBo
     critical = Math.max(critical, end);
   }
   const workMs = work / Math.max(1, totalSlots(fleet));
-  return { loads: coldModels.size, makespanMs: Math.round(Math.max(critical, workMs)), criticalPathMs: Math.round(critical), workMs: Math.round(workMs), unservable };
+  const loads = loadsLowerBound(trace, fleet);
+  return { loads: loads.loads, coldModels: loads.coldModels, makespanMs: Math.round(Math.max(critical, workMs)), criticalPathMs: Math.round(critical), workMs: Math.round(workMs), unservable };
 }

@@ -45,6 +45,16 @@ describe('load estimate', () => {
     expect(loadEstimateMs(view(store, 'b1'), 'b', store.views())).toBe(3000);
     expect(loadEstimateMs(view(store, 'b2'), 'c', store.views())).toBe(8000);
   });
+
+  it('falls back to what the fleet learned for any model before the default, so an unmeasured backend does not look slow', () => {
+    const { store } = setup([
+      { name: 'b1', models: ['a'] },
+      { name: 'b2', models: ['b', 'c'] },
+    ]);
+    expect(loadEstimateMs(view(store, 'b2'), 'b', store.views())).toBe(DEFAULT_LOAD_MS);
+    learn(store, 'b1', 'a', 4000);
+    expect(loadEstimateMs(view(store, 'b2'), 'b', store.views())).toBe(4000);
+  });
 });
 
 describe('residual time', () => {

@@ -36,7 +36,11 @@ export function residualMs(elapsedMs: number, expectedMs: number): number {
 /**
  * Load time of `model` on `view`: as learned there; else the average learned
  * for the same model on other backends (same weights to read); else for other
- * models on this backend (same disk and GPU); else the default.
+ * models on this backend (same disk and GPU); else for any model anywhere in
+ * the fleet (the best guess there is: with a constant instead, a backend
+ * nothing has been loaded on yet looks far slower than one measured, and
+ * models pile onto the measured backends while the others stay empty);
+ * else the default.
  */
 export function loadEstimateMs(view: BackendView, model: string, fleet: readonly BackendView[] = []): number {
   const here = view.models.get(model)?.loadMs;
@@ -45,7 +49,8 @@ export function loadEstimateMs(view: BackendView, model: string, fleet: readonly
   const sameModel = mean(fleet.flatMap((v) => (v.name === view.name ? [] : [v.models.get(model)?.loadMs ?? NaN])).filter(Number.isFinite));
   if (sameModel !== undefined) return sameModel;
   const sameBackend = mean([...view.models.values()].flatMap((m) => (m.loadMs === undefined ? [] : [m.loadMs])));
-  return sameBackend ?? DEFAULT_LOAD_MS;
+  if (sameBackend !== undefined) return sameBackend;
+  return mean(fleet.flatMap((v) => [...v.models.values()].flatMap((m) => (m.loadMs === undefined ? [] : [m.loadMs])))) ?? DEFAULT_LOAD_MS;
 }
 
 /** Exponentially weighted averages of request durations: per backend+model, per model, overall. */

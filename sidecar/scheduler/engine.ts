@@ -161,8 +161,9 @@ export class QueueingScheduler implements SchedulerCore {
     // The oldest request times out first; the oldest not yet starving starves next.
     const oldest = this.queue.oldest();
     if (oldest) consider(oldest.enqueuedAt + this.settings.queueTimeoutMs);
-    const fresh = this.strategy.agingBound ? this.queue.oldestFresh(now, this.settings.agingMs) : undefined;
-    if (fresh) consider(fresh.enqueuedAt + this.settings.agingMs);
+    const starveAfter = this.starveAfterMs();
+    const fresh = this.strategy.agingBound ? this.queue.oldestFresh(now, starveAfter) : undefined;
+    if (fresh) consider(fresh.enqueuedAt + starveAfter);
     // Verdicts that change with time alone (a sticky window ending).
     for (const f of this.strategy.filters)
       if (f.nextChangeAt)
@@ -269,6 +270,20 @@ export class QueueingScheduler implements SchedulerCore {
     return out;
   }
 
+  /**
+   * When a request starts starving. With an aging bound (warm-first), ahead
+   * of aging_ms by the time a held slot takes to free: the learned service
+   * time, rounded up to a power of two so the queue's starvation cursor is
+   * rarely rebuilt, and at most a quarter of aging_ms. A starving request
+   * holds the backend that frees first, so it leaves the queue by aging_ms
+   * unless the requests it waits for run longer than usual.
+   */
+  private starveAfterMs(): number {
+    const aging = this.settings.agingMs;
+    if (!this.strategy.agingBound) return aging;
+    return aging - Math.min(aging / 4, 2 ** Math.ceil(Math.log2(Math.max(1, this.services.typical()))));
+  }
+
   /** The pass over the queue in the strategy's order (a test swaps in a full re-rank as its reference). */
   protected pass(cycle: DispatchCycle, hooks: PassHooks): PassResult {
     return runPass(this.queue, this.strategy, cycle, this.orderContext(cycle), hooks);
@@ -277,9 +292,10 @@ export class QueueingScheduler implements SchedulerCore {
   /** Which models are represented, as the cycle began: the order's warm bonus and diversity pass read it. */
   protected orderContext(cycle: DispatchCycle): OrderContext {
     const represented = new Map<string, boolean>();
+    const starveAfter = this.starveAfterMs();
     return {
       now: cycle.now,
-      settings: this.settings,
+      settings: starveAfter === this.settings.agingMs ? this.settings : { ...this.settings, agingMs: starveAfter },
       isRepresented: (model) => {
         let r = represented.get(model);
         if (r === undefined) represented.set(model, (r = cycle.isRepresented(model)));

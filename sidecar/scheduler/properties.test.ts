@@ -120,17 +120,19 @@ function run(strategy: Strategy, config: Config, commands: readonly Command[]): 
     if (strategy === 'warm-first') checkAgingBound(views);
   };
 
-  // A request past the aging bound never waits while a backend could take it,
-  // unless another request past the bound holds that backend for its own model.
+  // A request past the aging bound (or starving a little ahead of it) never waits while a backend could
+  // take it, unless another starving request holds that backend for its own model.
   const checkAgingBound = (views: readonly BackendView[]) => {
     const snapshot = s.sched.queueSnapshot(now);
     const starvingHolds = new Map(snapshot.filter((e) => e.starving && e.holding !== undefined).map((e) => [e.holding!, e]));
     for (const e of snapshot) {
-      if (e.ageMs < config.agingMs) {
+      // It starves ahead of the bound by the time a held slot takes to free, at most a quarter of it (engine.ts).
+      if (e.ageMs < config.agingMs * 0.75) {
         expect(e.starving).toBe(false);
         continue;
       }
-      expect(e.starving).toBe(true);
+      if (e.ageMs >= config.agingMs) expect(e.starving).toBe(true);
+      if (!e.starving) continue;
       const pinned = pins.get(e.id);
       const candidates = s.store.candidatesFor(e.model);
       for (const v of views) {

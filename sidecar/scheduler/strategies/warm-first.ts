@@ -10,8 +10,9 @@
 //     reload an unloaded model's work will pay (its load time × its
 //     concurrent demand), against the earliest warm slot to free up on a full backend.
 //     Waiting wins when it is sooner (a starving request never waits by choice);
-//  4. among options about as cheap as the cheapest, the weighted scorers and
-//     the max-score picker.
+//  4. among options about as cheap as the cheapest, those that leave every
+//     model's only home open (plugins/open-room.ts), then the weighted
+//     scorers and the max-score picker.
 // After the cycle, loads may start ahead for requests still waiting
 // (plugins/prewarm.ts: pre-warm and hedged cold start).
 // When nothing is admissible, a starving request holds the backend that will
@@ -30,6 +31,7 @@ import { loadScorer } from '../plugins/load.ts';
 import { maxScorePicker } from '../plugins/max-score.ts';
 import { memoryScorer } from '../plugins/memory.ts';
 import { modelCapacityFilter } from '../plugins/model-capacity.ts';
+import { keepOnlyHomesOpen } from '../plugins/open-room.ts';
 import { pinnedFilter, restrictionKey } from '../plugins/pinned.ts';
 import { planPrewarms } from '../plugins/prewarm.ts';
 import { recencyScorer } from '../plugins/recency.ts';
@@ -85,7 +87,11 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
     };
   }
 
-  const near = options.filter((o) => costs.get(o.backend.name)! <= cheapest + startTolerance(cheapest));
+  const near = keepOnlyHomesOpen(
+    options.filter((o) => costs.get(o.backend.name)! <= cheapest + startTolerance(cheapest)),
+    model,
+    cycle,
+  );
   const totals = weigh(WARM_FIRST_SCORERS, cycle.settings.weights, p, near, cycle);
   const chosen = maxScorePicker.pick(p, near, totals);
   return {
