@@ -97,7 +97,7 @@ export interface SizeResult {
   addedMs: Record<Exclude<Variant, 'direct'>, { p50: number; p90: number }>;
   /** (num − direct) / (den − direct) at p50 and p90, with a 90 % paired-bootstrap interval at p50. */
   ratios: Record<RatioKey, { p50: number; p90: number; p50ci90: [number, number] }>;
-  /** Added latency of the observability filter: with the sidecar (warmroute − warmroute_no_observe) and with the no-op server (noop_observe − noop). */
+  /** Added latency of response observation: with the sidecar (warmroute − warmroute_no_observe) and with the no-op server (noop_observe − noop). */
   observeCostMs: { warmroute: { p50: number; p90: number }; noop: { p50: number; p90: number } };
   /** Against the 15 % target, from the p50 ratio and its interval. */
   verdict: 'within' | 'over' | 'inconclusive';
@@ -450,9 +450,9 @@ export function toMarkdown(r: BodyBenchResult): string {
     `- (c−a)/(b−a) at p50, warmroute as rendered: ${r.sizes.map((s) => `${s.label} ${f(s.ratios['warmroute/noop'].p50)}`).join(', ')}; ` +
       `within the 1.15 target (whole 90 % CI) at ${within} of ${r.sizes.length} sizes (${r.sizes.map((s) => `${s.label}: ${s.verdict}`).join(', ')}).`,
   );
-  lines.push(`- Without the observability filter: ${r.sizes.map((s) => `${s.label} ${f(s.ratios['warmroute_no_observe/noop'].p50)}`).join(', ')}.`);
+  lines.push(`- Without response observation: ${r.sizes.map((s) => `${s.label} ${f(s.ratios['warmroute_no_observe/noop'].p50)}`).join(', ')}.`);
   lines.push(
-    `- The observability filter adds ${range(r.sizes.map((s) => s.observeCostMs.warmroute.p50))} ms at p50 with the warmroute sidecar and ` +
+    `- Response observation (the routing filter reading response headers) adds ${range(r.sizes.map((s) => s.observeCostMs.warmroute.p50))} ms at p50 with the warmroute sidecar and ` +
       `${range(r.sizes.map((s) => s.observeCostMs.noop.p50))} ms with the no-op server behind it.`,
   );
   lines.push(
@@ -471,7 +471,7 @@ export function toMarkdown(r: BodyBenchResult): string {
   }
   lines.push('', '## Added latency over direct (a), p50 / p90 (ms)', '');
   const others = VARIANTS.filter((v) => v !== 'direct');
-  lines.push(`| body | ${others.join(' | ')} | observability filter with warmroute (warmroute − warmroute_no_observe) | observability filter with noop (noop_observe − noop) |`);
+  lines.push(`| body | ${others.join(' | ')} | response observation with warmroute (warmroute − warmroute_no_observe) | response observation with noop (noop_observe − noop) |`);
   lines.push(`|---|${others.map(() => '---').join('|')}|---|---|`);
   for (const s of r.sizes) {
     const o = s.observeCostMs;

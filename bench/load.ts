@@ -376,7 +376,7 @@ export function toMarkdown(r: LoadResult): string {
       return `| ${v} | ${s.requests} | ${s.throughputPerS} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${v === 'direct' ? '—' : `${s.addedMs.p50} / ${s.addedMs.p99}`} | ${fmt(s.outcomes)} | ${v === 'direct' ? '—' : s.processCpuMsPerRequest} | ${s.envoyCpuMsPerRequest} |`;
     }),
     '',
-    `Ratios (same run): throughput warmroute / noop = **${r.shortRatios.throughputWarmrouteOverNoop}** (target ≥ 0.8), warmroute / direct = ${r.shortRatios.throughputWarmrouteOverDirect}; added p50 warmroute / noop = ${r.shortRatios.addedP50WarmrouteOverNoop}. "processor CPU per request" is the sidecar's (warmroute) or the no-op server's (noop) CPU time per answered request: for warmroute, the sidecar's CPU per decision, probes and observer messages included.`,
+    `Ratios (same run): throughput warmroute / noop = **${r.shortRatios.throughputWarmrouteOverNoop}** (target ≥ 0.8), warmroute / direct = ${r.shortRatios.throughputWarmrouteOverDirect}; added p50 warmroute / noop = ${r.shortRatios.addedP50WarmrouteOverNoop}. "processor CPU per request" is the sidecar's (warmroute) or the no-op server's (noop) CPU time per answered request: for warmroute, the sidecar's CPU per decision, probes and response-header messages included.`,
     '',
     '## (iii) Deep queue',
     '',

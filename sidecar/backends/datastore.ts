@@ -383,7 +383,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
     const views: BackendView[] = [];
     for (const rec of this.backends.values()) {
       let cached = this.viewOf.get(rec);
-      if (cached?.changes !== rec.changes || !cached) this.viewOf.set(rec, (cached = { changes: rec.changes, view: this.viewFor(rec) }));
+      if (!cached || cached.changes !== rec.changes) this.viewOf.set(rec, (cached = { changes: rec.changes, view: this.viewFor(rec) }));
       views.push(cached.view);
     }
     this.cachedViews = { version: this.version, views };

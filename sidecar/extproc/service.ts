@@ -1,8 +1,9 @@
 // One ext_proc stream = one HTTP request. Envoy sends the request headers,
 // then (BUFFERED) the whole body; we answer with a routing header or an
-// immediate response. The stream stays open until the HTTP exchange ends
-// (response SKIP/NONE with a BUFFERED request body), so its end is the
-// completion signal: no message per streamed chunk. No I/O happens here.
+// immediate response; then the response headers, whose status we read and
+// let go on. The stream stays open until the HTTP exchange ends (a BUFFERED
+// request body, no response body processing), so its end is the completion
+// signal: no message per streamed chunk. No I/O happens here.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
