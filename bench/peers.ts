@@ -9,9 +9,16 @@
 // service times measured on these boxes in the same run.
 //   LLAMA_SERVER=… LLAMA_SWAP=… OLLA=… GGUF_DIR=… npm run bench:peers [-- --repeat N]
 // GGUF_DIR holds orch.gguf, explore.gguf, code.gguf (../shared/tools/make-tiny-gguf.py).
-import { mkdtempSync } from 'node:fs';
+// Diagnosis (opt-in; neither writes bench/results/):
+//   --only warmroute,olla,llama-swap   run only these targets (any subset);
+//   --keep-logs DIR                    keep every run's files in DIR/<target>-<random>/: llama-swap's log
+//                                      at debug level (each swap, what it evicted, why a request queued)
+//                                      and its loads.txt per box, warmroute's whole log with one line per
+//                                      routing decision (--log-requests), and requests.json (each request's
+//                                      times, backend and failure; times are ms after `startedAt`).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Policy } from '../sidecar/policy/schema.ts';
@@ -42,6 +49,13 @@ const PARALLEL = 4;
 const PROMPT_SCALE = 8;
 
 type TargetName = 'warmroute' | 'olla least-connections' | 'llama-swap alone';
+/** `--only` names a target by its first word. */
+const shortName = (t: TargetName): string => t.split(' ')[0]!;
+
+/** What `--keep-logs` asks for: where the files stay, and the extra logging. */
+interface Diagnosis {
+  keepLogs: boolean;
+}
 
 export interface PeerRun {
   target: TargetName;
@@ -64,6 +78,8 @@ export interface PeersResult {
   calibrations?: Calibration[];
   lowerBound?: LowerBound;
   runs: PeerRun[];
+  /** Run with --only (a diagnosis): not written to bench/results/. */
+  partial?: boolean;
 }
 
 interface Calibration {
@@ -91,10 +107,21 @@ function shortenPrompts(trace: Trace): Trace {
   return { ...trace, requests: trace.requests.map((r) => ({ ...r, prompt_tokens: Math.max(1, Math.round(r.prompt_tokens / PROMPT_SCALE)) })) };
 }
 
-async function boxes(parts: RealParts, workDir: string, count: number): Promise<LlamaSwapBox[]> {
+async function boxes(parts: RealParts, workDir: string, count: number, diagnosis: Diagnosis = { keepLogs: false }): Promise<LlamaSwapBox[]> {
   const out: LlamaSwapBox[] = [];
   for (let i = 0; i < count; i++)
-    out.push(await startLlamaSwapBox(parts, { name: `box${i + 1}`, port: await freePort(), startPort: 21000 + 100 * i + Math.floor(Math.random() * 50), models: MODELS, loadDelayS: LOAD_DELAY_S, parallel: PARALLEL, workDir }));
+    out.push(
+      await startLlamaSwapBox(parts, {
+        name: `box${i + 1}`,
+        port: await freePort(),
+        startPort: 21000 + 100 * i + Math.floor(Math.random() * 50),
+        models: MODELS,
+        loadDelayS: LOAD_DELAY_S,
+        parallel: PARALLEL,
+        workDir,
+        logLevel: diagnosis.keepLogs ? 'debug' : 'info',
+      }),
+    );
   return out;
 }
 
@@ -167,13 +194,13 @@ function boundFor(trace: Trace, c: Calibration): LowerBound {
   return lowerBound(timed, buildFleetModel(policy, fleet));
 }
 
-async function runTarget(target: TargetName, repeat: number, trace: Trace, parts: RealParts, workDir: string): Promise<PeerRun> {
+async function runTarget(target: TargetName, repeat: number, trace: Trace, parts: RealParts, workDir: string, diagnosis: Diagnosis): Promise<PeerRun> {
   const dir = mkdtempSync(join(workDir, `${target.replace(/\W+/g, '-')}-`));
-  const bs = await boxes(parts, dir, target === 'llama-swap alone' ? 1 : 2);
+  const bs = await boxes(parts, dir, target === 'llama-swap alone' ? 1 : 2, diagnosis);
   let front: { url: string; stop(): Promise<void> } | undefined;
   try {
     if (target === 'warmroute')
-      front = await startWarmrouteUp({ backends: bs.map((b) => ({ name: b.name, kind: 'llama-swap' as const, url: b.url, models: [...MODELS], slots: PARALLEL, max_models: 1 })) }, dir);
+      front = await startWarmrouteUp({ backends: bs.map((b) => ({ name: b.name, kind: 'llama-swap' as const, url: b.url, models: [...MODELS], slots: PARALLEL, max_models: 1 })) }, dir, { fullLog: diagnosis.keepLogs });
     else if (target === 'olla least-connections') {
       const olla = await startOlla(parts.olla!, { port: await freePort(), endpoints: bs.map((b) => ({ name: b.name, url: b.url })), balancer: 'least-connections', workDir: dir });
       front = { url: olla.proxyUrl, stop: olla.stop };
@@ -181,7 +208,9 @@ async function runTarget(target: TargetName, repeat: number, trace: Trace, parts
       await waitUntil(`${olla.proxyUrl}/v1/models`, (b) => MODELS.every((m) => b.includes(`"${m}"`)), 30_000);
     }
     const url = front?.url ?? bs[0]!.url;
+    const startedAt = new Date().toISOString();
     const run = await replayLive(trace, { baseUrl: url, label: target });
+    if (diagnosis.keepLogs) writeFileSync(join(dir, 'requests.json'), JSON.stringify({ target, repeat, startedAt, requests: run.requests }, null, 1));
     const realLoads = Object.fromEntries(bs.map((b) => [b.name, b.loads()]));
     const realLoadsTotal = Object.values(realLoads).reduce((n, m) => n + Object.values(m).reduce((a, b) => a + b, 0), 0);
     return { target, repeat, report: reportOf({ ...run, loads: { total: realLoadsTotal, byModel: {} } }), realLoads, realLoadsTotal };
@@ -192,8 +221,10 @@ async function runTarget(target: TargetName, repeat: number, trace: Trace, parts
 }
 
 export async function runPeers(argv: string[] = process.argv.slice(2)): Promise<PeersResult> {
-  const { values } = parseArgs({ args: argv, options: { repeat: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({ args: argv, options: { repeat: { type: 'string', default: '2' }, only: { type: 'string' }, 'keep-logs': { type: 'string' } } });
   const repeats = Math.max(1, Number(values.repeat));
+  const only = values.only?.split(',').map((x) => x.trim());
+  const diagnosis: Diagnosis = { keepLogs: values['keep-logs'] !== undefined };
   const machine = machineInfo();
   const found = findRealParts();
   const trace = shortenPrompts(readTrace(TRACE));
@@ -210,16 +241,20 @@ export async function runPeers(argv: string[] = process.argv.slice(2)): Promise<
     return result;
   }
   const parts = found.parts;
-  const workDir = mkdtempSync(join(tmpdir(), 'warmroute-peers-'));
+  const keepIn = values['keep-logs'];
+  if (keepIn !== undefined) mkdirSync(resolve(keepIn), { recursive: true });
+  const workDir = keepIn !== undefined ? resolve(keepIn) : mkdtempSync(join(tmpdir(), 'warmroute-peers-'));
   const before = await calibrate(parts, workDir, 'calibration-before');
-  const targets: TargetName[] = ['warmroute', 'llama-swap alone'];
-  if (parts.olla) targets.splice(1, 0, 'olla least-connections');
+  const all: TargetName[] = ['warmroute', 'llama-swap alone'];
+  if (parts.olla) all.splice(1, 0, 'olla least-connections');
   else result.skipped.push('olla least-connections: OLLA not set');
+  const targets = all.filter((t) => only === undefined || only.includes(shortName(t)));
+  if (only !== undefined) result.partial = true;
   // Interleaved: each repeat runs every target once, so drift on the machine hits all alike.
   for (let i = 1; i <= repeats; i++)
     for (const t of targets) {
       process.stderr.write(`[peers] ${t}, run ${i}/${repeats} ...\n`);
-      result.runs.push(await runTarget(t, i, trace, parts, workDir));
+      result.runs.push(await runTarget(t, i, trace, parts, workDir, diagnosis));
     }
   result.calibrations = [before, await calibrate(parts, workDir, 'calibration-after')];
   result.calibration = fastest(result.calibrations);
@@ -272,6 +307,7 @@ function toMarkdown(r: PeersResult): string {
 
 runIfMain(import.meta.url, runPeers, (r) => {
   // A run that skipped everything (no real parts here) leaves the committed results alone.
-  if (r.runs.length > 0) writeResultFiles('peers', r, toMarkdown(r));
+  // A diagnosis run (--only) leaves them alone too.
+  if (r.runs.length > 0 && !r.partial) writeResultFiles('peers', r, toMarkdown(r));
   return toMarkdown(r);
 });

@@ -102,6 +102,8 @@ export interface LlamaSwapBoxOptions {
   /** llama-server parallel slots. */
   parallel: number;
   workDir: string;
+  /** llama-swap's log level (default info; debug logs each swap decision: what it evicts and why a request queues). */
+  logLevel?: 'debug' | 'info';
 }
 
 /**
@@ -122,7 +124,7 @@ export async function startLlamaSwapBox(parts: RealParts, o: LlamaSwapBoxOptions
     models[m] = { cmd: `bash -c 'echo ${m} >> ${loadsFile}; sleep ${o.loadDelayS}; exec ${server}'`, proxy: 'http://127.0.0.1:${PORT}' };
   }
   const config = join(dir, 'config.yaml');
-  writeFileSync(config, stringify({ healthCheckTimeout: 60, logLevel: 'info', startPort: o.startPort, models }));
+  writeFileSync(config, stringify({ healthCheckTimeout: 60, logLevel: o.logLevel ?? 'info', logTimeFormat: 'rfc3339nano', startPort: o.startPort, models }));
   const proc = startProcess(parts.llamaSwap, ['--config', config, '--listen', `127.0.0.1:${o.port}`], join(dir, 'llama-swap.log'));
   const url = `http://127.0.0.1:${o.port}`;
   await waitForHttp(`${url}/v1/models`, 20_000);
