@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Policy } from '../sidecar/policy/schema.ts';
-import { buildFleetModel } from '../sidecar/replay/fleet-model.ts';
+import { buildFleetModel, type ServerModel } from '../sidecar/replay/fleet-model.ts';
 import { readTrace } from '../sidecar/replay/inputs.ts';
 import { replayLive } from '../sidecar/replay/live.ts';
 import { lowerBound, type LowerBound } from '../sidecar/replay/lower-bound.ts';
@@ -35,7 +35,7 @@ import { findRealParts, startLlamaSwapBox, startOlla, type LlamaSwapBox, type Re
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 import { startWarmrouteUp, waitUntil } from './lib/warmroute-up.ts';
 
-const TRACE = fileURLToPath(new URL('./traces/agentic.jsonl', import.meta.url));
+export const TRACE = fileURLToPath(new URL('./traces/agentic.jsonl', import.meta.url));
 const MODELS = ['orch', 'explore', 'code'] as const;
 /** Each load sleeps this long before llama-server starts (real models take seconds; the tiny ones well under one). */
 const LOAD_DELAY_S = 2;
@@ -82,7 +82,7 @@ export interface PeersResult {
   partial?: boolean;
 }
 
-interface Calibration {
+export interface Calibration {
   loadMs: number;
   tokensPerSec: number;
   ttftMs: number;
@@ -103,7 +103,7 @@ function fastest(cs: readonly Calibration[]): Calibration {
   };
 }
 
-function shortenPrompts(trace: Trace): Trace {
+export function shortenPrompts(trace: Trace): Trace {
   return { ...trace, requests: trace.requests.map((r) => ({ ...r, prompt_tokens: Math.max(1, Math.round(r.prompt_tokens / PROMPT_SCALE)) })) };
 }
 
@@ -168,11 +168,12 @@ async function calibrate(parts: RealParts, workDir: string, name: string): Promi
   }
 }
 
-function boundFor(trace: Trace, c: Calibration): LowerBound {
+/** The two boxes as the virtual-time model sees them, and the trace with each request's measured service time. */
+export function calibratedFleet(trace: Trace, c: Calibration): { policy: Policy; fleet: ServerModel[]; trace: Trace } {
   const policy = Policy.parse({
     backends: ['box1', 'box2'].map((name) => ({ name, kind: 'llama-swap', url: 'http://127.0.0.1:1', models: [...MODELS], slots: PARALLEL, max_models: 1 })),
   });
-  const fleet: FleetSpec = {
+  const spec: FleetSpec = {
     backends: ['box1', 'box2'].map((name) => ({
       name,
       kind: 'llama-swap',
@@ -191,7 +192,12 @@ function boundFor(trace: Trace, c: Calibration): LowerBound {
     ...trace,
     requests: trace.requests.map((r) => ({ ...r, service_ms: Math.round(c.ttftMs + (r.prompt_tokens * 4 + 40) * c.prefillMsPerToken + (outputTokensOf(r) * 1000) / c.tokensPerSec) })),
   };
-  return lowerBound(timed, buildFleetModel(policy, fleet));
+  return { policy, fleet: buildFleetModel(policy, spec), trace: timed };
+}
+
+function boundFor(trace: Trace, c: Calibration): LowerBound {
+  const f = calibratedFleet(trace, c);
+  return lowerBound(f.trace, f.fleet);
 }
 
 async function runTarget(target: TargetName, repeat: number, trace: Trace, parts: RealParts, workDir: string, diagnosis: Diagnosis): Promise<PeerRun> {

@@ -5,7 +5,7 @@
 import type { ModelState } from '../backends/snapshot.ts';
 import { loadEstimateMs, residualMs, slotFreeTimes, WarmSlotForecast, type ServiceTimes } from './cost.ts';
 import type { BackendState, Cycle, Hold, ImposedWait, QueueEntry } from './framework.ts';
-import type { DemandTracker } from './demand.ts';
+import { IDLE_DEMAND, type DemandTracker } from './demand.ts';
 import type { BackendStatePort } from './port.ts';
 import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
 import type { SessionTable } from './sessions.ts';
@@ -191,7 +191,8 @@ export class DispatchCycle implements Cycle {
       if (b.stateOf(model) !== 'cold') return true;
       if (b.freeSlots === 0) return false;
       const fit = b.fitOf(model);
-      return fit.kind === 'room' || (fit.kind === 'evict' && this.queuedDemand(fit.victim, b.name) === 0);
+      // Unloading a model with requests queued, or one still in use (its demand not yet idle), is no place to go.
+      return fit.kind === 'room' || (fit.kind === 'evict' && this.queuedDemand(fit.victim, b.name) === 0 && this.isIdle(fit.victim));
     });
   }
 
@@ -209,8 +210,12 @@ export class DispatchCycle implements Cycle {
     return this.holds.get(backend);
   }
 
-  demandOf(model: string): number {
-    return this.inputs.demand.of(model, this.now);
+  isIdle(model: string): boolean {
+    return this.inputs.demand.of(model, this.now) < IDLE_DEMAND;
+  }
+
+  demandOf(model: string, on: BackendState, afterMs = 0): number {
+    return this.inputs.demand.of(model, this.now + afterMs, this.loadEstimateMs(on, model));
   }
 
   imposedWait(backend: string, victim: string, since: number): ImposedWait {

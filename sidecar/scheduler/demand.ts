@@ -1,11 +1,19 @@
-// Concurrent demand per model: how many of its requests have been running at
-// once, on average, lately. An exponentially weighted time average of the
-// running count (time constant DEMAND_TIME_CONSTANT_MS), updated in O(1) when
-// a request starts or ends and read at any later time. An orchestrator that
-// polls for 0.2 s every second scores about 0.2; two sub-agents working back
-// to back with short tool-call gaps score about 2. Residency weighs a model's
-// reload by this figure: evicting a model with more concurrent demand delays
-// more work.
+// Demand per model: how many of its requests a reload would delay if it were
+// unloaded now. Two measures, the larger counts:
+//  - concurrency: how many of its requests have been running at once, on
+//    average, lately. An exponentially weighted time average of the running
+//    count (time constant DEMAND_TIME_CONSTANT_MS), updated in O(1) when a
+//    request starts or ends. Two sub-agents working back to back score about 2;
+//  - recurrence: while a model is idle, the chance its next request comes soon.
+//    Its usual idle gap g (time from "nothing running" to its next request's
+//    arrival, averaged) sets the scale: e^(−idle / (RETURN_HORIZON_GAPS × g)).
+//    Until a model has a gap of its own, the usual gap over all models stands
+//    in. A poller whose requests take 10 ms every 0.8 s runs at a concurrency of
+//    about 0.01, yet its next request is due within a gap, and it would wait a
+//    whole reload: recurrence keeps it near 1 between polls. A burst that
+//    ended long ago (several gaps) reads as done.
+// Residency weighs a model's reload by this figure: evicting a model with
+// more demand delays more work.
 
 /**
  * How far back demand looks: long enough to bridge the gaps between an agent's
@@ -14,21 +22,64 @@
  */
 export const DEMAND_TIME_CONSTANT_MS = 10_000;
 
+/**
+ * How many usual gaps of idleness make a model's return e^-1 likely: after one
+ * gap it is still about 0.6 (a late poll), after four about 0.1 (its burst is over).
+ */
+export const RETURN_HORIZON_GAPS = 2;
+/**
+ * A model whose demand is below this is idle: nothing of it runs lately and its
+ * next request is not due (about five of its usual gaps without one). It may be
+ * unloaded without anyone asking for its backend (a pre-warm, a drain).
+ */
+export const IDLE_DEMAND = 0.05;
+/** Weight of the newest gap in the usual gap (an EWMA): a few gaps set it, one outlier does not. */
+const GAP_ALPHA = 0.3;
+
 interface Track {
   running: number;
   average: number;
+  /** Last change of `running` (or re-baselining of `average` to it). */
   at: number;
+  /** Since when nothing of this model runs and no request of it arrived (undefined while one runs or waits). */
+  idleSince?: number;
+  /** Usual idle gap, ms; capped at the time constant (the track is forgotten a few constants after its last change anyway). */
+  gapMs?: number;
 }
 
 export class DemandTracker {
   private readonly byModel = new Map<string, Track>();
+  /** Usual idle gap over all models: a model's own until it has one (its first burst is not over after its first request). */
+  private anyGapMs: number | undefined;
 
   /** A request of `model` started (+1) or ended (−1) at `now`. */
   change(model: string, delta: 1 | -1, now: number): void {
+    const t = this.touch(model, now);
+    t.running = Math.max(0, t.running + delta);
+    t.idleSince = t.running === 0 ? now : undefined;
+    this.keep(model, t, now);
+  }
+
+  /** A request of `model` arrived at `now` (before it is queued or started): ends an idle gap. */
+  arrived(model: string, now: number): void {
+    const t = this.touch(model, now);
+    if (t.running === 0 && t.idleSince !== undefined) {
+      const gap = Math.min(DEMAND_TIME_CONSTANT_MS, now - t.idleSince);
+      t.gapMs = ewma(t.gapMs, gap);
+      this.anyGapMs = ewma(this.anyGapMs, gap);
+    }
+    t.idleSince = undefined;
+    this.keep(model, t, now);
+  }
+
+  private touch(model: string, now: number): Track {
     const t = this.byModel.get(model) ?? { running: 0, average: 0, at: now };
     t.average = decayed(t, now);
     t.at = now;
-    t.running = Math.max(0, t.running + delta);
+    return t;
+  }
+
+  private keep(model: string, t: Track, now: number): void {
     // Kept in order of last change, so the entries that can have faded are at the front.
     this.byModel.delete(model);
     if (!faded(t, now)) this.byModel.set(model, t);
@@ -51,18 +102,37 @@ export class DemandTracker {
     }
   }
 
-  /** Average number of the model's requests running at once, as of `now`. */
-  of(model: string, now: number): number {
+  /** The model's demand as of `now` (or later, if nothing changes before): the larger of its concurrency and its recurrence. */
+  of(model: string, now: number, priorGapMs?: number): number {
     const t = this.byModel.get(model);
-    return t ? decayed(t, now) : 0;
+    return t ? Math.max(decayed(t, now), this.recurrence(t, now, priorGapMs)) : 0;
+  }
+
+  /**
+   * While idle: how likely its next request comes soon, from how long it has been idle in units of
+   * its usual gap (else the usual gap over all models, else the caller's prior).
+   */
+  private recurrence(t: Track, now: number, priorGapMs: number | undefined): number {
+    const gap = t.gapMs ?? this.anyGapMs ?? priorGapMs;
+    if (t.idleSince === undefined || gap === undefined) return 0;
+    return Math.exp(-Math.max(0, now - t.idleSince) / (RETURN_HORIZON_GAPS * Math.max(1, gap)));
   }
 }
 
-/** Demand this small reads as none: e^-7, seven time constants after the last request ended. */
-const FADED = 1e-3;
+function ewma(average: number | undefined, sample: number): number {
+  return average === undefined ? sample : GAP_ALPHA * sample + (1 - GAP_ALPHA) * average;
+}
+
+/**
+ * A model with nothing running is forgotten this long after its last change
+ * (seven time constants: its concurrency has decayed below e^-7 and its
+ * recurrence, with a gap of at most one constant, below e^-3.5). A rule by
+ * time alone keeps the tracks in order of fading, so the sweep stays O(1).
+ */
+const FORGET_AFTER_MS = 7 * DEMAND_TIME_CONSTANT_MS;
 
 function faded(t: Track, now: number): boolean {
-  return t.running === 0 && decayed(t, now) < FADED;
+  return t.running === 0 && now - t.at >= FORGET_AFTER_MS;
 }
 
 function decayed(t: Track, now: number): number {

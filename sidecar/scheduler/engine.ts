@@ -114,6 +114,7 @@ export class QueueingScheduler implements SchedulerCore {
       return [{ type: 'reject', id: req.id, status: 404, code: 'model_not_found', message: `The model '${req.model}' is not served by any backend.` }];
     const unservable = this.unservable(req);
     if (unservable) return [unservable];
+    this.demand.arrived(req.model, now);
     this.queue.add({ req, seq: this.seq++, enqueuedAt: now });
     const out = this.dispatch(now);
     if (this.queue.has(req.id) && this.queue.size > this.settings.queueMaxLength) {

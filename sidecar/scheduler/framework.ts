@@ -97,8 +97,18 @@ export interface Cycle {
   /** Queued requests for the model that are not pinned to another backend than `backend`. */
   queuedDemand(model: string, backend: string): number;
   holdOn(backend: string): Hold | undefined;
-  /** Concurrent demand of a model: its requests running at once, time-averaged (demand.ts). */
-  demandOf(model: string): number;
+  /**
+   * Demand of a model: the larger of its concurrency and, while idle, its recurrence (demand.ts),
+   * `afterMs` from now if nothing changes. Before any gap is known, the gap is taken as its reload
+   * time on `on` (the classic break-even: keep an idle model about as long as reloading it takes).
+   */
+  demandOf(model: string, on: BackendState, afterMs?: number): number;
+  /**
+   * Nothing of the model ran lately and its next request is not due (demand below IDLE_DEMAND,
+   * without the prior: a model seen once is idle once its concurrency fades): it may be unloaded
+   * without anyone asking for its backend (a pre-warm, a drain).
+   */
+  isIdle(model: string): boolean;
   /**
    * Waiting that keeping `victim` on `backend` imposes: the summed time since
    * `since` (or since they arrived, if later) of queued requests for other

@@ -16,8 +16,6 @@
 import type { BackendState, Cycle, Placement } from '../framework.ts';
 import { mayRunOn, restrictionKey } from './pinned.ts';
 
-/** A model whose demand (requests running at once, time-averaged) is below this is idle enough to unload for a pre-warm. */
-export const PREWARM_IDLE_DEMAND = 0.05;
 
 export interface PrewarmPlan {
   backend: string;
@@ -54,7 +52,7 @@ function harmlessHost(b: BackendState, model: string, cycle: Cycle): boolean {
   if (fit.kind === 'room') return true;
   if (fit.kind !== 'evict') return false;
   const v = fit.victim;
-  return cycle.queuedDemand(v, b.name) === 0 && (cycle.heldElsewhere(v, b.name) || cycle.demandOf(v) < PREWARM_IDLE_DEMAND);
+  return cycle.queuedDemand(v, b.name) === 0 && (cycle.heldElsewhere(v, b.name) || cycle.isIdle(v));
 }
 
 export function planPrewarms(waiting: readonly Placement[], cycle: Cycle, state: PrewarmState): PrewarmPlan[] {

@@ -110,7 +110,7 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
  */
 function reloadCostMs(o: Option, cycle: Cycle): number {
   if (o.fit.kind !== 'evict' || cycle.heldElsewhere(o.fit.victim, o.backend.name)) return 0;
-  return cycle.loadEstimateMs(o.backend, o.fit.victim) * cycle.demandOf(o.fit.victim);
+  return cycle.loadEstimateMs(o.backend, o.fit.victim) * cycle.demandOf(o.fit.victim, o.backend);
 }
 
 /** The earliest time a backend refused only to keep a model worth keeping would accept this request, if nothing else changes. */
