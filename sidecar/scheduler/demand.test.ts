@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMAND_TIME_CONSTANT_MS, DemandTracker } from './demand.ts';
+import { DEMAND_TIME_CONSTANT_MS, DemandTracker, IDLE_DEMAND, RETURN_HORIZON_GAPS } from './demand.ts';
 
 describe('DemandTracker', () => {
   it('averages the running count over time', () => {
@@ -33,5 +33,38 @@ describe('DemandTracker', () => {
       d.change(`short-${i}`, -1, 1_000_000 + i);
     }
     expect(d.of('long', 2_000_000)).toBeCloseTo(1, 6);
+  });
+
+  it('reads a poller by when its next request is due, not by how little of the time it runs', () => {
+    const d = new DemandTracker();
+    let now = 0;
+    for (let i = 0; i < 10; i++) {
+      d.arrived('poller', now);
+      d.change('poller', 1, now);
+      d.change('poller', -1, now + 10);
+      now += 800;
+    }
+    const lastEnd = now - 800 + 10;
+    // Within a gap of its last poll it is as good as busy; several gaps later, idle.
+    expect(d.of('poller', lastEnd + 790)).toBeGreaterThan(Math.exp(-1 / RETURN_HORIZON_GAPS) - 0.01);
+    expect(d.of('poller', lastEnd + 6 * 790)).toBeLessThan(IDLE_DEMAND);
+    // A request arriving ends the idle spell: recurrence no longer counts (it is queued or running).
+    d.arrived('poller', lastEnd + 100);
+    expect(d.of('poller', lastEnd + 100)).toBeLessThan(0.01);
+  });
+
+  it('takes the usual gap over all models, else the caller\'s prior, for a model with no gap of its own yet', () => {
+    const d = new DemandTracker();
+    d.change('first', 1, 0);
+    d.change('first', -1, 10);
+    expect(d.of('first', 1010)).toBeLessThan(0.01);
+    expect(d.of('first', 1010, 1000)).toBeCloseTo(Math.exp(-1000 / (RETURN_HORIZON_GAPS * 1000)), 6);
+    for (const at of [20, 520]) {
+      d.arrived('other', at);
+      d.change('other', 1, at);
+      d.change('other', -1, at + 10);
+    }
+    // other's one gap (490 ms) stands in for first's, ahead of the prior.
+    expect(d.of('first', 1010, 1000)).toBeCloseTo(Math.exp(-1000 / (RETURN_HORIZON_GAPS * 490)), 6);
   });
 });

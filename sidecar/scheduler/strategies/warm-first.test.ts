@@ -283,6 +283,33 @@ describe('warm-first: residency by cost (break-even)', () => {
     expect(waited).toBeLessThanOrEqual(4000);
   });
 
+  it("keeps a poller's model between its polls, however short they are, and lets it go within a reload once they stop", () => {
+    const s = setup(single);
+    learnLoad(s, 'b1', 'a', 4000, 0);
+    probe(s.store, 'b1', { a: 'warm' }, 10_000);
+    // Polls of 10 ms every 800 ms: a concurrency of about 0.01, yet the next one is always due.
+    let t = 10_000;
+    const poll = (i: number): void => {
+      expect(placed(s.sched.submit(req('a', { id: `poll${i}` }), t)).get(`poll${i}`)).toBe('b1');
+      s.sched.complete(`poll${i}`, t + 10, { ok: true, durationMs: 10 });
+      t += 800;
+    };
+    for (let i = 0; i < 3; i++) poll(i);
+    expect(s.sched.submit(req('b', { id: 'rb' }), t - 400)).toEqual([]);
+    for (let i = 3; i < 13; i++) {
+      expect(s.sched.tick(t - 1)).toEqual([]);
+      poll(i);
+    }
+    expect(s.sched.queueSnapshot()[0]!.waitingReason).toMatch(/^b1: a is worth keeping/);
+    // The polls stop: b unloads a once the waiting since the last poll reaches a's reload × recurrence, below one reload.
+    const lastEnd = t - 800 + 10;
+    const wake = s.sched.nextWakeAt()!;
+    expect(s.sched.tick(wake - 1)).toEqual([]);
+    expect(dispatchOf(s.sched.tick(wake), 'rb')?.record).toMatchObject({ reason: 'cold-load', evicts: 'a' });
+    expect(wake - lastEnd).toBeGreaterThan(0);
+    expect(wake - lastEnd).toBeLessThanOrEqual(4000);
+  });
+
   it('yields at once to a request of higher model priority', () => {
     const s = setup(single, { models: { b: { priority: 1 } } });
     probe(s.store, 'b1', { a: 'warm' }, 0);

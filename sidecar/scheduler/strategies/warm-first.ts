@@ -8,7 +8,7 @@
 //  3. the cost view: expected start of each admissible option (0 warm, rest of
 //     the load when joining one, learned load time when cold), plus the
 //     reload an unloaded model's work will pay (its load time × its
-//     concurrent demand), against the earliest warm slot to free up on a full backend.
+//     demand), against the earliest warm slot to free up on a full backend.
 //     Waiting wins when it is sooner (a starving request never waits by choice);
 //  4. among options about as cheap as the cheapest, those that leave every
 //     model's only home open (plugins/open-room.ts), then the weighted
@@ -105,7 +105,7 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
 
 /**
  * The reload that unloading this option's victim moves onto the victim's
- * work: its learned load time × its concurrent demand (0 when nothing is
+ * work: its learned load time × its demand (0 when nothing is
  * unloaded or it is warm elsewhere; fades as the victim stays idle).
  */
 function reloadCostMs(o: Option, cycle: Cycle): number {
