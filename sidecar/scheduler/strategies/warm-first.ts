@@ -10,7 +10,8 @@
 //     reload an unloaded model's work will pay (its load time × its
 //     demand), against the earliest warm slot to free up on a full backend.
 //     Waiting wins when it is sooner (a starving request never waits by choice);
-//  4. among options about as cheap as the cheapest, those that leave every
+//  4. among options about as cheap as the cheapest, those whose unload harms
+//     least (a relative margin only), then those that leave every
 //     model's only home open (plugins/open-room.ts), then the weighted
 //     scorers and the max-score picker.
 // After the cycle, loads may start ahead for requests still waiting
@@ -19,7 +20,7 @@
 // make room soonest, and the first request of a model warm nowhere holds a
 // backend to drain (llamacpp-ha's rule, where the running model must have
 // somewhere to go now, not just another backend in the list).
-import { startTolerance } from '../cost.ts';
+import { START_TOLERANCE_RATIO, startTolerance } from '../cost.ts';
 import { failsOnlyOn, weigh, type Cycle, type Evaluation, type Option, type Placement, type Scorer } from '../framework.ts';
 import { affinityScorer } from '../plugins/affinity.ts';
 import { BREAK_EVEN, breakEvenAt, breakEvenFilter, keptModel } from '../plugins/break-even.ts';
@@ -87,11 +88,7 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
     };
   }
 
-  const near = keepOnlyHomesOpen(
-    options.filter((o) => costs.get(o.backend.name)! <= cheapest + startTolerance(cheapest)),
-    model,
-    cycle,
-  );
+  const near = keepOnlyHomesOpen(leastHarm(options.filter((o) => costs.get(o.backend.name)! <= cheapest + startTolerance(cheapest)), cycle), model, cycle);
   const totals = weigh(WARM_FIRST_SCORERS, cycle.settings.weights, p, near, cycle);
   const chosen = maxScorePicker.pick(p, near, totals);
   return {
@@ -111,6 +108,19 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
 function reloadCostMs(o: Option, cycle: Cycle): number {
   if (o.fit.kind !== 'evict' || cycle.heldElsewhere(o.fit.victim, o.backend.name)) return 0;
   return cycle.loadEstimateMs(o.backend, o.fit.victim) * cycle.demandOf(o.fit.victim, o.backend);
+}
+
+/**
+ * Among options about as early, those whose unload harms least: the tolerance
+ * is for rough start estimates, not for the reload an option pushes onto a
+ * model still in use. Only a relative margin (START_TOLERANCE_RATIO) counts
+ * as equal here, so a scorer (a new conversation's spread, say) never picks
+ * unloading a poller between its polls over a model whose burst is over.
+ */
+function leastHarm(options: readonly Option[], cycle: Cycle): readonly Option[] {
+  const harm = new Map(options.map((o) => [o.backend.name, reloadCostMs(o, cycle)]));
+  const least = Math.min(...harm.values());
+  return options.filter((o) => harm.get(o.backend.name)! <= least * (1 + START_TOLERANCE_RATIO));
 }
 
 /** The earliest time a backend refused only to keep a model worth keeping would accept this request, if nothing else changes. */
