@@ -116,19 +116,16 @@ describe('a llama-swap 502 before any response byte', () => {
     await settled();
   }, 60_000);
 
-  it('is retried only once: a box that answers 502 twice gives the client that 502', async () => {
+  /** The box fails `failures` chat requests with `status`: the client gets that status, the box was asked `asked` times. */
+  const refusedWith = async (failures: number, status: number, asked: number): Promise<void> => {
     const before = box.chats;
-    box.failNext(2, 502);
-    await expect(client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 })).rejects.toMatchObject({ status: 502 });
-    expect(box.chats - before).toBe(2);
+    box.failNext(failures, status);
+    await expect(client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 })).rejects.toMatchObject({ status });
+    expect(box.chats - before).toBe(asked);
     await settled();
-  }, 60_000);
+  };
 
-  it('does not retry a 500, the server’s own verdict', async () => {
-    const before = box.chats;
-    box.failNext(1, 500);
-    await expect(client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 })).rejects.toMatchObject({ status: 500 });
-    expect(box.chats - before).toBe(1);
-    await settled();
-  }, 60_000);
+  it('is retried only once: a box that answers 502 twice gives the client that 502', () => refusedWith(2, 502, 2), 60_000);
+
+  it('does not retry a 500, the server’s own verdict', () => refusedWith(1, 500, 1), 60_000);
 });
