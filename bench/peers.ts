@@ -14,9 +14,10 @@
 //   --keep-logs DIR                    keep every run's files in DIR/<target>-<random>/: llama-swap's log
 //                                      at debug level (each swap, what it evicted, why a request queued)
 //                                      and its loads.txt per box, warmroute's whole log with one line per
-//                                      routing decision (--log-requests), and requests.json (each request's
-//                                      times, backend and failure; times are ms after `startedAt`).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+//                                      routing decision (--log-requests), queue.jsonl (the sidecar's queue with
+//                                      each waiting request's reason, every 100 ms while not empty: admin /status),
+//                                      and requests.json (each request's times and failure; ms after `startedAt`).
+import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -200,14 +201,36 @@ function boundFor(trace: Trace, c: Calibration): LowerBound {
   return lowerBound(f.trace, f.fleet);
 }
 
+/** Diagnosis: the sidecar's queue (each waiting request's reason) every QUEUE_WATCH_MS while it is not empty, from its admin API. */
+const QUEUE_WATCH_MS = 100;
+function watchQueue(adminUrl: string, file: string): { stop(): void } {
+  const out = createWriteStream(file);
+  const timer = setInterval(() => {
+    void fetch(`${adminUrl}/status`)
+      .then((r) => r.json() as Promise<{ queue: unknown[] }>)
+      .then((s) => {
+        if (s.queue.length > 0) out.write(JSON.stringify({ t: new Date().toISOString(), queue: s.queue }) + '\n');
+      })
+      .catch(() => undefined);
+  }, QUEUE_WATCH_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      out.end();
+    },
+  };
+}
+
 async function runTarget(target: TargetName, repeat: number, trace: Trace, parts: RealParts, workDir: string, diagnosis: Diagnosis): Promise<PeerRun> {
   const dir = mkdtempSync(join(workDir, `${target.replace(/\W+/g, '-')}-`));
   const bs = await boxes(parts, dir, target === 'llama-swap alone' ? 1 : 2, diagnosis);
   let front: { url: string; stop(): Promise<void> } | undefined;
   try {
-    if (target === 'warmroute')
-      front = await startWarmrouteUp({ backends: bs.map((b) => ({ name: b.name, kind: 'llama-swap' as const, url: b.url, models: [...MODELS], slots: PARALLEL, max_models: 1 })) }, dir, { fullLog: diagnosis.keepLogs });
-    else if (target === 'olla least-connections') {
+    if (target === 'warmroute') {
+      const up = await startWarmrouteUp({ backends: bs.map((b) => ({ name: b.name, kind: 'llama-swap' as const, url: b.url, models: [...MODELS], slots: PARALLEL, max_models: 1 })) }, dir, { fullLog: diagnosis.keepLogs });
+      const watching = diagnosis.keepLogs ? watchQueue(up.adminUrl, join(dir, 'queue.jsonl')) : undefined;
+      front = { url: up.url, stop: async () => (watching?.stop(), up.stop()) };
+    } else if (target === 'olla least-connections') {
       const olla = await startOlla(parts.olla!, { port: await freePort(), endpoints: bs.map((b) => ({ name: b.name, url: b.url })), balancer: 'least-connections', workDir: dir });
       front = { url: olla.proxyUrl, stop: olla.stop };
       // Olla routes only to endpoints whose health checks and model discovery have landed.
