@@ -1,17 +1,22 @@
 // Demand per model: how many of its requests a reload would delay if it were
-// unloaded now. Two measures, the larger counts:
-//  - concurrency: how many of its requests have been running at once, on
+// unloaded now.
+//  - concurrency C: how many of its requests have been running at once, on
 //    average, lately. An exponentially weighted time average of the running
 //    count (time constant DEMAND_TIME_CONSTANT_MS), updated in O(1) when a
-//    request starts or ends. Two sub-agents working back to back score about 2;
-//  - recurrence: while a model is idle, the chance its next request comes soon.
-//    Its usual idle gap g (time from "nothing running" to its next request's
-//    arrival, averaged) sets the scale: e^(−idle / (RETURN_HORIZON_GAPS × g)).
+//    request starts or ends. Two sub-agents working back to back score about 2.
+//  - while a model is idle, its recurrence r: the chance its next request comes
+//    soon. Its usual idle gap g (time from "nothing running" to its next
+//    request's arrival, averaged) sets the scale: r = e^(−idle / (RETURN_HORIZON_GAPS × g)).
 //    Until a model has a gap of its own, the usual gap over all models stands
-//    in. A poller whose requests take 10 ms every 0.8 s runs at a concurrency of
-//    about 0.01, yet its next request is due within a gap, and it would wait a
-//    whole reload: recurrence keeps it near 1 between polls. A burst that
-//    ended long ago (several gaps) reads as done.
+//    in, else the caller's prior. An idle model's demand is max(1, C at the
+//    moment it went idle) × r: as many requests as ran at once, at least one,
+//    if it comes back. A poller whose requests take 10 ms every 0.8 s runs at
+//    C ≈ 0.01, yet its next request is due within a gap and would wait a whole
+//    reload: its demand stays near 1 between polls. A burst that ended several
+//    gaps ago reads as over, however busy it was (C's 10 s memory does not
+//    keep it: that was the bench:peers case of sub-agents whose requests had
+//    waited for a load).
+//  - with no gap known at all, the concurrency alone, decaying with τ.
 // Residency weighs a model's reload by this figure: evicting a model with
 // more demand delays more work.
 
@@ -102,21 +107,20 @@ export class DemandTracker {
     }
   }
 
-  /** The model's demand as of `now` (or later, if nothing changes before): the larger of its concurrency and its recurrence. */
+  /** The model's demand as of `now` (or later, if nothing changes before). */
   of(model: string, now: number, priorGapMs?: number): number {
     const t = this.byModel.get(model);
-    return t ? Math.max(decayed(t, now), this.recurrence(t, now, priorGapMs)) : 0;
-  }
-
-  /**
-   * While idle: how likely its next request comes soon, from how long it has been idle in units of
-   * its usual gap (else the usual gap over all models, else the caller's prior).
-   */
-  private recurrence(t: Track, now: number, priorGapMs: number | undefined): number {
+    if (!t) return 0;
+    // Idle (its last change was the end that left nothing running): `average` is C as it went idle.
     const gap = t.gapMs ?? this.anyGapMs ?? priorGapMs;
-    if (t.idleSince === undefined || gap === undefined) return 0;
-    return Math.exp(-Math.max(0, now - t.idleSince) / (RETURN_HORIZON_GAPS * Math.max(1, gap)));
+    if (t.idleSince !== undefined && gap !== undefined) return Math.max(1, t.average) * recurrence(now - t.idleSince, gap);
+    return decayed(t, now);
   }
+}
+
+/** How likely an idle model's next request comes soon, from how long it has been idle in units of its usual gap. */
+function recurrence(idleMs: number, gapMs: number): number {
+  return Math.exp(-Math.max(0, idleMs) / (RETURN_HORIZON_GAPS * Math.max(1, gapMs)));
 }
 
 function ewma(average: number | undefined, sample: number): number {
