@@ -2,7 +2,7 @@
 // ext_proc gRPC server and the admin HTTP server. I/O lives here and in the
 // prober; everything the request path touches is in memory.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { loadExtProc } from './extproc/proto.ts';
+import { extProcServiceWithCodec } from './extproc/proto.ts';
 import { handleStream } from './extproc/service.ts';
 import type { ExternalProcessorHandlers } from './extproc/generated/envoy/service/ext_proc/v3/ExternalProcessor.ts';
 import { Datastore, type Transition } from './backends/datastore.ts';
@@ -102,7 +102,6 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const failureBehind = (t: Transition): string | undefined => (t.kind === 'health' && t.to === 'down' ? store.status(t.backend)?.failure : undefined);
 
   const responseIds = new ResponseIdTable();
-  const proto = loadExtProc();
   const grpc = new Server({
     'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024,
     // Never below Envoy's per-connection stream limit (sidecar/envoy/capacity.ts):
@@ -112,7 +111,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const handlers: ExternalProcessorHandlers = {
     Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds, decided: (ms) => metrics.decided(ms) }),
   };
-  grpc.addService(proto.envoy.service.ext_proc.v3.ExternalProcessor.service, handlers);
+  grpc.addService(extProcServiceWithCodec(), handlers);
   let closing = false;
   addHealthService(grpc, { serving: () => !closing });
   const grpcPort = await new Promise<number>((resolve, reject) =>
