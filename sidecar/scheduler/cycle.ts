@@ -5,7 +5,7 @@
 import type { ModelState } from '../backends/snapshot.ts';
 import { loadEstimateMs, residualMs, slotFreeTimes, WarmSlotForecast, type ServiceTimes } from './cost.ts';
 import type { BackendState, Cycle, Hold, ImposedWait, QueueEntry } from './framework.ts';
-import { IDLE_DEMAND, type DemandTracker } from './demand.ts';
+import type { DemandTracker } from './demand.ts';
 import type { BackendStatePort } from './port.ts';
 import { believedState, fitOf, residencyOf, type Fit } from './residency.ts';
 import type { SessionTable } from './sessions.ts';
@@ -211,7 +211,7 @@ export class DispatchCycle implements Cycle {
   }
 
   isIdle(model: string): boolean {
-    return this.inputs.demand.of(model, this.now) < IDLE_DEMAND;
+    return this.inputs.demand.isIdle(model, this.now);
   }
 
   demandOf(model: string, on: BackendState, afterMs = 0): number {

@@ -67,4 +67,30 @@ describe('DemandTracker', () => {
     // other's one gap (490 ms) stands in for first's, ahead of the prior.
     expect(d.of('first', 1010, 1000)).toBeCloseTo(Math.exp(-1000 / (RETURN_HORIZON_GAPS * 490)), 6);
   });
+
+  it('calls a model idle (free to unload unasked) only when both its concurrency and its demand have faded', () => {
+    const d = new DemandTracker();
+    // A busy burst of quick steps, then nothing: its recurrence fades within a second, its concurrency over seconds.
+    let now = 0;
+    for (let i = 0; i < 20; i++) {
+      d.arrived('burst', now);
+      d.change('burst', 1, now);
+      d.change('burst', 1, now);
+      d.change('burst', -1, now + 500);
+      d.change('burst', -1, now + 500);
+      now += 550;
+    }
+    const end = now - 50;
+    expect(d.of('burst', end + 2000)).toBeLessThan(IDLE_DEMAND);
+    expect(d.isIdle('burst', end + 2000)).toBe(false);
+    expect(d.isIdle('burst', end + 7 * DEMAND_TIME_CONSTANT_MS)).toBe(true);
+    // A poller between polls is not idle, though it hardly ever runs.
+    for (let i = 0; i < 10; i++) {
+      d.arrived('poller', now);
+      d.change('poller', 1, now);
+      d.change('poller', -1, now + 10);
+      now += 800;
+    }
+    expect(d.isIdle('poller', now - 800 + 500)).toBe(false);
+  });
 });

@@ -116,6 +116,16 @@ export class DemandTracker {
     if (t.idleSince !== undefined && gap !== undefined) return Math.max(1, t.average) * recurrence(now - t.idleSince, gap);
     return decayed(t, now);
   }
+
+  /**
+   * Idle enough to unload with nobody asking for its backend (a pre-warm, a drain): both its
+   * concurrency, with its 10 s memory, and its demand as read above (without a prior) are below
+   * IDLE_DEMAND. Stricter than `of`, which weighs a model against requests actually waiting.
+   */
+  isIdle(model: string, now: number): boolean {
+    const t = this.byModel.get(model);
+    return !t || (decayed(t, now) < IDLE_DEMAND && this.of(model, now) < IDLE_DEMAND);
+  }
 }
 
 /** How likely an idle model's next request comes soon, from how long it has been idle in units of its usual gap. */

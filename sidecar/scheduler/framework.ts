@@ -104,9 +104,9 @@ export interface Cycle {
    */
   demandOf(model: string, on: BackendState, afterMs?: number): number;
   /**
-   * Nothing of the model ran lately and its next request is not due (demand below IDLE_DEMAND,
-   * without the prior: a model seen once is idle once its concurrency fades): it may be unloaded
-   * without anyone asking for its backend (a pre-warm, a drain).
+   * Nothing of the model ran lately and its next request is not due (its concurrency and its demand
+   * both below IDLE_DEMAND, demand.ts): it may be unloaded without anyone asking for its backend
+   * (a pre-warm, a drain).
    */
   isIdle(model: string): boolean;
   /**
