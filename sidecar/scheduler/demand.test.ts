@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { DEMAND_TIME_CONSTANT_MS, DemandTracker, IDLE_DEMAND, RETURN_HORIZON_GAPS } from './demand.ts';
 
+/** `n` requests of `model`, `parallel` at once, each running `runMs`, one every `everyMs` from `from`; returns when the next would arrive. */
+function requests(d: DemandTracker, model: string, o: { from: number; n: number; everyMs: number; runMs: number; parallel?: number }): number {
+  let now = o.from;
+  for (let i = 0; i < o.n; i++) {
+    d.arrived(model, now);
+    for (let k = 0; k < (o.parallel ?? 1); k++) d.change(model, 1, now);
+    for (let k = 0; k < (o.parallel ?? 1); k++) d.change(model, -1, now + o.runMs);
+    now += o.everyMs;
+  }
+  return now;
+}
+
 describe('DemandTracker', () => {
   it('averages the running count over time', () => {
     const d = new DemandTracker();
@@ -37,13 +49,7 @@ describe('DemandTracker', () => {
 
   it('reads a poller by when its next request is due, not by how little of the time it runs', () => {
     const d = new DemandTracker();
-    let now = 0;
-    for (let i = 0; i < 10; i++) {
-      d.arrived('poller', now);
-      d.change('poller', 1, now);
-      d.change('poller', -1, now + 10);
-      now += 800;
-    }
+    const now = requests(d, 'poller', { from: 0, n: 10, everyMs: 800, runMs: 10 });
     const lastEnd = now - 800 + 10;
     // Within a gap of its last poll it is as good as busy; several gaps later, idle.
     expect(d.of('poller', lastEnd + 790)).toBeGreaterThan(Math.exp(-1 / RETURN_HORIZON_GAPS) - 0.01);
@@ -71,26 +77,13 @@ describe('DemandTracker', () => {
   it('calls a model idle (free to unload unasked) only when both its concurrency and its demand have faded', () => {
     const d = new DemandTracker();
     // A busy burst of quick steps, then nothing: its recurrence fades within a second, its concurrency over seconds.
-    let now = 0;
-    for (let i = 0; i < 20; i++) {
-      d.arrived('burst', now);
-      d.change('burst', 1, now);
-      d.change('burst', 1, now);
-      d.change('burst', -1, now + 500);
-      d.change('burst', -1, now + 500);
-      now += 550;
-    }
+    let now = requests(d, 'burst', { from: 0, n: 20, everyMs: 550, runMs: 500, parallel: 2 });
     const end = now - 50;
     expect(d.of('burst', end + 2000)).toBeLessThan(IDLE_DEMAND);
     expect(d.isIdle('burst', end + 2000)).toBe(false);
     expect(d.isIdle('burst', end + 7 * DEMAND_TIME_CONSTANT_MS)).toBe(true);
     // A poller between polls is not idle, though it hardly ever runs.
-    for (let i = 0; i < 10; i++) {
-      d.arrived('poller', now);
-      d.change('poller', 1, now);
-      d.change('poller', -1, now + 10);
-      now += 800;
-    }
+    now = requests(d, 'poller', { from: now, n: 10, everyMs: 800, runMs: 10 });
     expect(d.isIdle('poller', now - 800 + 500)).toBe(false);
   });
 });
