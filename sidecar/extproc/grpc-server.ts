@@ -10,7 +10,7 @@ import http2 from 'node:http2';
 import { EventEmitter } from 'node:events';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
 import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
-import { decodeProcessingRequest, encodeProcessingResponse } from './codec.ts';
+import { decodeProcessingRequest, encodeProcessingResponseFrame } from './codec.ts';
 import { ProtoReader, ProtoWireError, WIRE_LEN } from './proto-reader.ts';
 
 export const PROCESS_PATH = '/envoy.service.ext_proc.v3.ExternalProcessor/Process';
@@ -161,7 +161,7 @@ class ProcessCall extends EventEmitter implements ExtProcStream {
   write(response: ProcessingResponse): boolean {
     if (!this.writable) return false;
     this.respond();
-    return this.stream.write(frame(encodeProcessingResponse(response)));
+    return this.stream.write(encodeProcessingResponseFrame(response));
   }
 
   end(): void {
