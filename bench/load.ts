@@ -243,6 +243,7 @@ export async function runLoad(opts: LoadOptions, progress: (line: string) => voi
       setup: {
         envoy: 'one process, --concurrency 2 (launchEnvoy); warmroute listener = renderEnvoyConfig(policy) unchanged (the routing filter, which also reads response headers; the observing filter asks for nothing outside /v1/responses); direct and noop listeners per workload, cloned from it',
         processes: 'load generator (this process); each simulated backend, the warmroute sidecar and each no-op ext_proc server in its own Node process (bench/lib/worker.ts, bundled by esbuild)',
+        processors: "the no-op is a grpc-js server with proto-loader's codec (what a minimal Node ext_proc processor is built on); the sidecar serves gRPC on node:http2 with its own codec (sidecar/extproc/grpc-server.ts, codec.ts), as it does in production",
         held: `POST /v1/chat/completions stream:true over ${heldSessions(opts.streams)} HTTP/2 connections to Envoy (h2c, at most 1,024 streams each by Envoy's default), ${STREAM_TOKENS} tokens over ~${opts.holdS} s each; backend slots = ${opts.streams}`,
         short: `non-streaming, max_tokens 1, ${opts.clients} HTTP/1.1 keep-alive clients back to back, ${opts.rounds} rounds × ${opts.roundS} s per variant, interleaved in a seeded random order; CPU per request = process CPU time / requests in that variant's rounds`,
         deep: `${opts.deep} requests at once, one connection each, backend slots ${DEEP_SLOTS}; warmroute holds them in its queue, direct/noop leave them waiting inside the backend`,

@@ -1,10 +1,8 @@
 // Wires the sidecar together: datastore, scheduler, request control, the
 // ext_proc gRPC server and the admin HTTP server. I/O lives here and in the
 // prober; everything the request path touches is in memory.
-import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { extProcServiceWithCodec } from './extproc/proto.ts';
+import { startGrpcServer } from './extproc/grpc-server.ts';
 import { handleStream } from './extproc/service.ts';
-import type { ExternalProcessorHandlers } from './extproc/generated/envoy/service/ext_proc/v3/ExternalProcessor.ts';
 import { Datastore, type Transition } from './backends/datastore.ts';
 import { RequestControl } from './control/request-control.ts';
 import { systemClock, type Clock } from './control/clock.ts';
@@ -16,7 +14,7 @@ import { startProbing, type ProbingHandle } from './backends/probing.ts';
 import { watchPolicy, type ReloadResult } from './policy/reload.ts';
 import { ResponseIdTable } from './control/response-ids.ts';
 import { Metrics } from './telemetry/metrics.ts';
-import { addHealthService } from './epp/health.ts';
+import { servingStatus } from './epp/health.ts';
 import { startPrewarming } from './prewarm/index.ts';
 import { RecordingHook } from './replay/recording.ts';
 import { startAdminServer } from './admin/server.ts';
@@ -102,21 +100,18 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const failureBehind = (t: Transition): string | undefined => (t.kind === 'health' && t.to === 'down' ? store.status(t.backend)?.failure : undefined);
 
   const responseIds = new ResponseIdTable();
-  const grpc = new Server({
-    'grpc.max_receive_message_length': policy.envoy.max_body_bytes + 1024 * 1024,
+  let closing = false;
+  const grpc = await startGrpcServer({
+    host: policy.sidecar.bind_host,
+    port: policy.sidecar.grpc_port,
+    maxMessageBytes: policy.envoy.max_body_bytes + 1024 * 1024,
     // Never below Envoy's per-connection stream limit (sidecar/envoy/capacity.ts):
     // a stream over the advertised limit would be refused (REFUSED_STREAM, a 503 to the client).
-    'grpc.max_concurrent_streams': GRPC_SERVER_MAX_CONCURRENT_STREAMS,
+    maxConcurrentStreams: GRPC_SERVER_MAX_CONCURRENT_STREAMS,
+    process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds, decided: (ms) => metrics.decided(ms) }),
+    health: (service) => servingStatus(service, { serving: () => !closing }),
   });
-  const handlers: ExternalProcessorHandlers = {
-    Process: (call) => handleStream(call, { policy: () => policy, store, control, log, observeResponse, responseIds, decided: (ms) => metrics.decided(ms) }),
-  };
-  grpc.addService(extProcServiceWithCodec(), handlers);
-  let closing = false;
-  addHealthService(grpc, { serving: () => !closing });
-  const grpcPort = await new Promise<number>((resolve, reject) =>
-    grpc.bindAsync(`${policy.sidecar.bind_host}:${policy.sidecar.grpc_port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-  );
+  const grpcPort = grpc.port;
 
   const probing: ProbingHandle | undefined =
     opts.probe === false
@@ -182,8 +177,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       watcher?.close();
       probing?.stop();
       prewarming?.close();
-      await new Promise<void>((r) => grpc.tryShutdown(() => r()));
-      grpc.forceShutdown();
+      await grpc.close();
       await admin.close();
       await recording.close();
     },

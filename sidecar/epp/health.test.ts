@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { credentials, loadPackageDefinition, Server, ServerCredentials, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { addHealthService, EXT_PROC_SERVICE, servingStatus } from './health.ts';
+import { EXT_PROC_SERVICE, servingStatus } from './health.ts';
+import { startGrpcServer, type GrpcServer } from '../extproc/grpc-server.ts';
 import { PROTO_DIR } from '../extproc/proto.ts';
 
 describe('gRPC health service', () => {
@@ -16,14 +17,20 @@ describe('gRPC health service', () => {
     expect(servingStatus('something.Else', up)).toBe('SERVICE_UNKNOWN');
   });
 
-  let server: Server | undefined;
-  afterAll(() => server?.forceShutdown());
+  let server: GrpcServer | undefined;
+  afterAll(() => server?.close());
 
-  it('answers Check over gRPC with the standard health proto', async () => {
+  it('answers Check over gRPC with the standard health proto (grpc-js as the client)', async () => {
     let serving = true;
-    server = new Server();
-    addHealthService(server, { serving: () => serving });
-    const port = await new Promise<number>((res, rej) => server!.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    server = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      maxMessageBytes: 1024,
+      maxConcurrentStreams: 100,
+      process: () => {},
+      health: (service) => servingStatus(service, { serving: () => serving }),
+    });
+    const port = server.port;
     const def = loadSync('grpc/health/v1/health.proto', { keepCase: true, enums: String, includeDirs: [PROTO_DIR] });
     const Health = ((((loadPackageDefinition(def) as GrpcObject).grpc as GrpcObject).health as GrpcObject).v1 as GrpcObject).Health as ServiceClientConstructor;
     const client = new Health(`127.0.0.1:${port}`, credentials.createInsecure());

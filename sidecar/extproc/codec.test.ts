@@ -4,7 +4,7 @@
 // responses the sidecar really builds, and Envoy-shaped requests).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeProcessingRequest, encodeProcessingResponse } from './codec.ts';
+import { decodeProcessingRequest, encodeProcessingResponse, encodeProcessingResponseFrame } from './codec.ts';
 import { loadExtProc } from './proto.ts';
 import { continueHeaders, errorResponse, extendTimeout, immediate, RESPONSE_HEADERS_CONTINUE, routeBody } from './responses.ts';
 import { errorReply } from '../control/errors.ts';
@@ -134,7 +134,13 @@ describe('the sidecar’s ext_proc codec matches proto-loader’s', () => {
       immediate(200, '{"object":"list","data":[]}', 'warmroute_models'),
       extendTimeout(125_500),
     ];
-    for (const r of built) expect(encodeProcessingResponse(r).equals(refEncode(r))).toBe(true);
+    for (const r of built) {
+      const ref = refEncode(r);
+      expect(encodeProcessingResponse(r).equals(ref)).toBe(true);
+      const framed = encodeProcessingResponseFrame(r);
+      expect([framed[0], framed.readUInt32BE(1)]).toEqual([0, ref.length]);
+      expect(framed.subarray(5).equals(ref)).toBe(true);
+    }
   });
 
   it('decodes every generated ProcessingRequest to the same object', () => {

@@ -41,7 +41,19 @@ const present = <T>(v: T | null | undefined): v is T => v !== null && v !== unde
 const writer = new ProtoWriter();
 
 export function encodeProcessingResponse(r: ProcessingResponse): Buffer {
-  const w = writer.reset();
+  return encode(r, 0);
+}
+
+/** The gRPC message as it goes on the wire: compressed flag 0, big-endian length, then the message. */
+export function encodeProcessingResponseFrame(r: ProcessingResponse): Buffer {
+  const out = encode(r, 5);
+  out[0] = 0;
+  out.writeUInt32BE(out.length - 5, 1);
+  return out;
+}
+
+function encode(r: ProcessingResponse, prefix: number): Buffer {
+  const w = writer.reset(prefix);
   const common = (field: number, c: { response?: CommonResponse | null } | null | undefined): void => {
     if (!present(c)) return;
     const at = w.open(field);

@@ -12,12 +12,13 @@ export class ProtoWriter {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private pos = 0;
 
-  reset(): this {
-    this.pos = 0;
+  /** Start a message; `prefix` bytes are left for a header the caller writes into finish()'s copy (gRPC framing). */
+  reset(prefix = 0): this {
+    this.pos = prefix;
     return this;
   }
 
-  /** A copy of what was written (the scratch buffer is reused by the next message). */
+  /** A copy of what was written, prefix included (the scratch buffer is reused by the next message). */
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
   }

@@ -4,8 +4,6 @@ import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../util/project-root.ts';
 import type { ProtoGrpcType } from './generated/external_processor.ts';
-import type { ExternalProcessorDefinition } from './generated/envoy/service/ext_proc/v3/ExternalProcessor.ts';
-import { decodeProcessingRequest, encodeProcessingResponse } from './codec.ts';
 
 export const PROTO_DIR = join(PROJECT_ROOT, 'protos');
 export const EXT_PROC_PROTO = 'envoy/service/ext_proc/v3/external_processor.proto';
@@ -18,11 +16,3 @@ export function loadExtProc(): ProtoGrpcType {
   return loadPackageDefinition(def) as GrpcObject as unknown as ProtoGrpcType;
 }
 
-/**
- * The ExternalProcessor service with warmroute's own codec (codec.ts) in
- * place of proto-loader's: same wire format, same objects, less CPU and garbage.
- */
-export function extProcServiceWithCodec(proto: ProtoGrpcType = loadExtProc()): ExternalProcessorDefinition {
-  const base = proto.envoy.service.ext_proc.v3.ExternalProcessor.service;
-  return { ...base, Process: { ...base.Process, requestDeserialize: decodeProcessingRequest, responseSerialize: encodeProcessingResponse } };
-}

@@ -4,9 +4,7 @@
 // let go on. The stream stays open until the HTTP exchange ends (a BUFFERED
 // request body, no response body processing), so its end is the completion
 // signal: no message per streamed chunk. No I/O happens here.
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ProcessingRequest__Output } from './generated/envoy/service/ext_proc/v3/ProcessingRequest.ts';
-import type { ProcessingResponse } from './generated/envoy/service/ext_proc/v3/ProcessingResponse.ts';
 import { CODE_DETAILS_ATTRIBUTE, METADATA_NAMESPACE } from '../envoy/config.ts';
 import { upstreamFailureOf, type UpstreamFailure } from '../backends/failure-evidence.ts';
 import { RESPONSE_HEADERS_CONTINUE, continueHeaders, extendTimeout, routeBody } from './responses.ts';
@@ -20,7 +18,8 @@ import { RESPONSE_ID_SCAN_BYTES, ResponseIdTable } from '../control/response-ids
 import { eppStream } from '../epp/stream.ts';
 import { decide, headerMap, QUEUE_TIMEOUT_MARGIN_MS, requestStream } from './decide.ts';
 
-export type ExtProcStream = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>;
+export type { ExtProcStream } from './grpc-server.ts';
+import type { ExtProcStream } from './grpc-server.ts';
 
 export interface ServiceDeps {
   policy(): Policy;
