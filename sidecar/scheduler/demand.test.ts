@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMAND_TIME_CONSTANT_MS, DemandTracker, IDLE_DEMAND, RETURN_HORIZON_GAPS } from './demand.ts';
+import { DEMAND_TIME_CONSTANT_MS, DemandTracker, IDLE_DEMAND, MAX_TRACKED_MODELS, RETURN_HORIZON_GAPS } from './demand.ts';
 
 /** `n` requests of `model`, `parallel` at once, each running `runMs`, one every `everyMs` from `from`; returns when the next would arrive. */
 function requests(d: DemandTracker, model: string, o: { from: number; n: number; everyMs: number; runMs: number; parallel?: number }): number {
@@ -35,6 +35,12 @@ describe('DemandTracker', () => {
     // Only models that ended within about seven time constants can still be tracked.
     expect(d.size()).toBeLessThanOrEqual(Math.ceil((7 * DEMAND_TIME_CONSTANT_MS) / 10) + 1);
     expect(d.of('model-0', now)).toBe(0);
+  });
+
+  it('tracks at most MAX_TRACKED_MODELS, however many names arrive at once', () => {
+    const d = new DemandTracker();
+    for (let i = 0; i < 5 * MAX_TRACKED_MODELS; i++) requests(d, `made-up-${i}`, { from: i, n: 2, everyMs: 1, runMs: 0 });
+    expect(d.size()).toBeLessThanOrEqual(MAX_TRACKED_MODELS);
   });
 
   it('keeps a model while its requests run, however long', () => {

@@ -89,9 +89,13 @@ export class DemandTracker {
     this.byModel.delete(model);
     if (!faded(t, now)) this.byModel.set(model, t);
     this.sweep(now);
+    for (const oldest of this.byModel.keys()) {
+      if (this.byModel.size <= MAX_TRACKED_MODELS) break;
+      this.byModel.delete(oldest);
+    }
   }
 
-  /** Tracked models (bounded: those that changed in the last few time constants, or are running). */
+  /** Tracked models (bounded: those that changed in the last few time constants, or are running; at most MAX_TRACKED_MODELS). */
   size(): number {
     return this.byModel.size;
   }
@@ -144,6 +148,13 @@ function ewma(average: number | undefined, sample: number): number {
  * time alone keeps the tracks in order of fading, so the sweep stays O(1).
  */
 const FORGET_AFTER_MS = 7 * DEMAND_TIME_CONSTANT_MS;
+/**
+ * At most this many models are tracked; past it the one changed longest ago is
+ * forgotten first. A fleet serves a handful of models; a client that sends a
+ * stream of made-up names the allowlist admits (a catch-all backend) must not
+ * grow the table for 70 s worth of them.
+ */
+export const MAX_TRACKED_MODELS = 1024;
 
 function faded(t: Track, now: number): boolean {
   return t.running === 0 && now - t.at >= FORGET_AFTER_MS;
