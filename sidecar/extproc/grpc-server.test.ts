@@ -2,6 +2,7 @@
 // Process streams on it, exchanges messages both ways, sees status OK when the
 // sidecar ends its side, and gets the right status codes for what it refuses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http2 from 'node:http2';
 import { credentials, Metadata, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { loadExtProc } from './proto.ts';
 import { startGrpcServer, type ExtProcStream, type GrpcServer } from './grpc-server.ts';
@@ -90,6 +91,28 @@ describe('the sidecar gRPC server, with grpc-js as the client', () => {
     await until(() => second.events.includes('close'));
     expect(second.events).toContain('cancelled');
     expect(second.call.writable).toBe(false);
+  });
+
+  it('survives streams reset the way Envoy resets them (RST_STREAM INTERNAL_ERROR), gRPC or not', async () => {
+    const session = http2.connect(`http://127.0.0.1:${server.port}`);
+    session.on('error', () => {});
+    const before = calls.length;
+    const grpc = session.request({ ':method': 'POST', ':path': '/envoy.service.ext_proc.v3.ExternalProcessor/Process', 'content-type': 'application/grpc' });
+    grpc.on('error', () => {});
+    grpc.write(Buffer.from([0, 0, 0, 0, 0])); // one empty ProcessingRequest
+    await until(() => calls.length === before + 1 && calls.at(-1)!.events.includes('data:undefined'));
+    grpc.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    const plain = session.request({ ':method': 'GET', ':path': '/' });
+    plain.on('error', () => {});
+    plain.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    await until(() => calls.at(-1)!.events.includes('close'));
+    expect(calls.at(-1)!.events).toContain('cancelled');
+    session.close();
+    // Still serving.
+    const { call, replies, done } = open();
+    call.write({ request_body: { body: Buffer.from('end') } });
+    expect(await done).toBeNull();
+    expect(replies.map(lenOf)).toEqual(['3']);
   });
 
   it('refuses a message over the size limit with RESOURCE_EXHAUSTED', async () => {

@@ -215,7 +215,6 @@ function healthCheck(stream: http2.ServerHttp2Stream, health: (service: string) 
   stream.on('end', () => {
     if (!answered) refuse(stream, GRPC_STATUS.INVALID_ARGUMENT, 'no request message');
   });
-  stream.on('error', () => {});
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
@@ -233,14 +232,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     session.on('error', () => {});
   });
   server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    // A stream reset by the peer emits 'error'; unheard, it would throw and end the process.
+    stream.on('error', () => {});
     const path = headers[':path'];
     if (headers['content-type']?.startsWith('application/grpc') !== true) return refuse(stream, GRPC_STATUS.INVALID_ARGUMENT, 'not a gRPC request');
     if (path === PROCESS_PATH) opts.process(new ProcessCall(stream, opts.maxMessageBytes));
     else if (path === HEALTH_CHECK_PATH) healthCheck(stream, opts.health);
-    else {
-      stream.on('error', () => {});
-      refuse(stream, GRPC_STATUS.UNIMPLEMENTED, `unknown method ${String(path)}`);
-    }
+    else refuse(stream, GRPC_STATUS.UNIMPLEMENTED, `unknown method ${String(path)}`);
   });
   server.on('sessionError', () => {});
   const port = await new Promise<number>((resolve, reject) => {
