@@ -43,24 +43,8 @@ export type { Yaml } from './bootstrap.ts';
  * to send again, and one lost connection does not mark a backend down for
  * everyone (a failed request does, until a probe succeeds). A dead backend
  * fails the retry too, at once, and is marked down.
- *
- * The same race one hop further: a proxying server (llama-swap) answers 502
- * when its model server closed the keep-alive connection it reused (Go's
- * ReverseProxy, no error handler: `http: proxy error: EOF`, an empty 502 in
- * 2 ms; bench:peers saw one in 72 requests). The model server never answered,
- * so nothing was generated for the client; Envoy retries only on the upstream's
- * response headers, before it forwards any byte downstream, so a stream is never
- * cut or sent twice. 502 only: a server's own 500 or 503 is its verdict, not
- * this race. One retry, after a short back-off, on the same backend (the
- * sidecar's choice and slot stand); the request body is replayed from Envoy's
- * buffer (a body over the route's buffer limit is not retried).
  */
-const RESET_BEFORE_REQUEST_RETRY: Yaml = {
-  retry_on: 'connect-failure,reset-before-request,retriable-status-codes',
-  retriable_status_codes: [502],
-  num_retries: 1,
-  retry_back_off: { base_interval: '0.1s', max_interval: '1s' },
-};
+const RESET_BEFORE_REQUEST_RETRY: Yaml = { retry_on: 'connect-failure,reset-before-request', num_retries: 1 };
 
 function backendClusterName(b: Policy['backends'][number]): string {
   return b.cluster ?? b.name;
