@@ -4,7 +4,7 @@
 // responses the sidecar really builds, and Envoy-shaped requests).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeProcessingRequest, encodeProcessingResponse, encodeProcessingResponseFrame } from './codec.ts';
+import { decodeProcessingRequest, encodeProcessingResponseFrame } from './codec.ts';
 import { loadExtProc } from './proto.ts';
 import { continueHeaders, errorResponse, extendTimeout, immediate, RESPONSE_HEADERS_CONTINUE, routeBody } from './responses.ts';
 import { errorReply } from '../control/errors.ts';
@@ -15,6 +15,9 @@ const reference = loadExtProc().envoy.service.ext_proc.v3.ExternalProcessor.serv
 const refEncode = (r: ProcessingResponse): Buffer => reference.responseSerialize(r);
 const refDecode = (b: Buffer): unknown => reference.requestDeserialize(b);
 const encodeRequest = (r: object): Buffer => reference.requestSerialize(r as never);
+
+/** The message inside the frame. */
+const encodeProcessingResponse = (r: ProcessingResponse): Buffer => encodeProcessingResponseFrame(r).subarray(5);
 
 // ---- arbitraries ----
 const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 60 }), fc.string({ minLength: 100, maxLength: 300 }));

@@ -40,20 +40,12 @@ const present = <T>(v: T | null | undefined): v is T => v !== null && v !== unde
 
 const writer = new ProtoWriter();
 
-export function encodeProcessingResponse(r: ProcessingResponse): Buffer {
-  return encode(r, 0);
-}
+/** gRPC's message prefix: compressed flag, then the big-endian length. */
+const FRAME_PREFIX_BYTES = 5;
 
-/** The gRPC message as it goes on the wire: compressed flag 0, big-endian length, then the message. */
+/** The message as it goes on the wire in a gRPC stream: compressed flag 0, big-endian length, then the message. */
 export function encodeProcessingResponseFrame(r: ProcessingResponse): Buffer {
-  const out = encode(r, 5);
-  out[0] = 0;
-  out.writeUInt32BE(out.length - 5, 1);
-  return out;
-}
-
-function encode(r: ProcessingResponse, prefix: number): Buffer {
-  const w = writer.reset(prefix);
+  const w = writer.reset(FRAME_PREFIX_BYTES);
   const common = (field: number, c: { response?: CommonResponse | null } | null | undefined): void => {
     if (!present(c)) return;
     const at = w.open(field);
@@ -83,7 +75,10 @@ function encode(r: ProcessingResponse, prefix: number): Buffer {
     if (present(d.nanos)) w.varintField(2, d.nanos);
     w.close(at);
   }
-  return w.finish();
+  const out = w.finish();
+  out[0] = 0;
+  out.writeUInt32BE(out.length - FRAME_PREFIX_BYTES, 1);
+  return out;
 }
 
 function writeCommon(w: ProtoWriter, c: CommonResponse): void {
@@ -216,7 +211,7 @@ export function decodeProcessingRequest(buf: Buffer): ProcessingRequest__Output 
       else if (kind === 'request_body' || kind === 'response_body') out[kind] = readHttpBody(r, subEnd);
       else out[kind] = { trailers: readTrailers(r, subEnd) };
     } else if (field === 8 && wire === WIRE_LEN) out.metadata_context = readMetadata(r, r.len());
-    else if (field === 9 && wire === WIRE_LEN) readStructMapEntry(r, r.len(), out.attributes);
+    else if (field === 9 && wire === WIRE_LEN) readMapEntry(r, r.len(), out.attributes, readStruct, emptyStruct);
     else if (field === 10 && wire === WIRE_VARINT) out.observability_mode = r.varint() !== 0;
     else if (field === 11 && wire === WIRE_LEN) out.protocol_config = readProtocolConfig(r, r.len());
     else r.skip(wire);
@@ -246,13 +241,7 @@ function readTrailers(r: ProtoReader, end: number): HeaderMap__Output | null {
 }
 
 function readHeaderMap(r: ProtoReader, end: number): HeaderMap__Output {
-  const out: HeaderMap__Output = { headers: [] };
-  while (r.pos < end) {
-    const t = r.tag();
-    if (t === ((1 << 3) | WIRE_LEN)) out.headers.push(readHeaderValue(r, r.len()));
-    else r.skip(t & 7);
-  }
-  return out;
+  return { headers: readRepeated(r, end, readHeaderValue) };
 }
 
 function readHeaderValue(r: ProtoReader, end: number): HeaderValue__Output {
@@ -282,8 +271,8 @@ function readMetadata(r: ProtoReader, end: number): Metadata__Output {
   const out: Metadata__Output = { filter_metadata: {}, typed_filter_metadata: {} };
   while (r.pos < end) {
     const t = r.tag();
-    if (t === ((1 << 3) | WIRE_LEN)) readStructMapEntry(r, r.len(), out.filter_metadata);
-    else if (t === ((2 << 3) | WIRE_LEN)) readAnyMapEntry(r, r.len(), out.typed_filter_metadata);
+    if (t === ((1 << 3) | WIRE_LEN)) readMapEntry(r, r.len(), out.filter_metadata, readStruct, emptyStruct);
+    else if (t === ((2 << 3) | WIRE_LEN)) readMapEntry(r, r.len(), out.typed_filter_metadata, readAny, emptyAny);
     else r.skip(t & 7);
   }
   return out;
@@ -301,34 +290,40 @@ function readProtocolConfig(r: ProtoReader, end: number): ProtocolConfiguration_
   return out;
 }
 
-function readStructMapEntry(r: ProtoReader, end: number, into: Record<string, Struct__Output>): void {
-  let key = '';
-  let value: Struct__Output | undefined;
+/** Field 1, length-delimited: the tag of a repeated sub-message list and of a map entry's key. */
+const LEN_FIELD_1 = (1 << 3) | WIRE_LEN;
+const LEN_FIELD_2 = (2 << 3) | WIRE_LEN;
+const emptyStruct = (): Struct__Output => ({ fields: {} });
+const emptyAny = (): Any__Output => ({ type_url: '', value: EMPTY });
+
+/** A message whose only field is `repeated M = 1` (HeaderMap, ListValue). */
+function readRepeated<T>(r: ProtoReader, end: number, item: (r: ProtoReader, end: number) => T): T[] {
+  const out: T[] = [];
   while (r.pos < end) {
     const t = r.tag();
-    if (t === ((1 << 3) | WIRE_LEN)) key = r.string();
-    else if (t === ((2 << 3) | WIRE_LEN)) value = readStruct(r, r.len());
+    if (t === LEN_FIELD_1) out.push(item(r, r.len()));
     else r.skip(t & 7);
   }
-  setEntry(into, key, value ?? { fields: {} });
+  return out;
+}
+
+/** One entry of a map<string, M> (key = 1, value = 2); a missing value is M's empty message. */
+function readMapEntry<T>(r: ProtoReader, end: number, into: Record<string, T>, value: (r: ProtoReader, end: number) => T, empty: () => T): void {
+  let key = '';
+  let v: T | undefined;
+  while (r.pos < end) {
+    const t = r.tag();
+    if (t === LEN_FIELD_1) key = r.string();
+    else if (t === LEN_FIELD_2) v = value(r, r.len());
+    else r.skip(t & 7);
+  }
+  setEntry(into, key, v ?? empty());
 }
 
 /** A map entry as an own property, even for a key like `__proto__` (protobufjs does the same). */
 function setEntry<T>(map: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
   else map[key] = value;
-}
-
-function readAnyMapEntry(r: ProtoReader, end: number, into: Record<string, Any__Output>): void {
-  let key = '';
-  let value: Any__Output = { type_url: '', value: EMPTY };
-  while (r.pos < end) {
-    const t = r.tag();
-    if (t === ((1 << 3) | WIRE_LEN)) key = r.string();
-    else if (t === ((2 << 3) | WIRE_LEN)) value = readAny(r, r.len());
-    else r.skip(t & 7);
-  }
-  setEntry(into, key, value);
 }
 
 function readAny(r: ProtoReader, end: number): Any__Output {
@@ -346,20 +341,8 @@ function readStruct(r: ProtoReader, end: number): Struct__Output {
   const out: Struct__Output = { fields: {} };
   while (r.pos < end) {
     const t = r.tag();
-    if (t !== ((1 << 3) | WIRE_LEN)) {
-      r.skip(t & 7);
-      continue;
-    }
-    const entryEnd = r.len();
-    let key = '';
-    let value: Value__Output = {};
-    while (r.pos < entryEnd) {
-      const e = r.tag();
-      if (e === ((1 << 3) | WIRE_LEN)) key = r.string();
-      else if (e === ((2 << 3) | WIRE_LEN)) value = readValue(r, r.len());
-      else r.skip(e & 7);
-    }
-    setEntry(out.fields, key, value);
+    if (t === LEN_FIELD_1) readMapEntry(r, r.len(), out.fields, readValue, () => ({}));
+    else r.skip(t & 7);
   }
   return out;
 }
@@ -387,11 +370,5 @@ function readValue(r: ProtoReader, end: number): Value__Output {
 }
 
 function readList(r: ProtoReader, end: number): ListValue__Output {
-  const out: ListValue__Output = { values: [] };
-  while (r.pos < end) {
-    const t = r.tag();
-    if (t === ((1 << 3) | WIRE_LEN)) out.values.push(readValue(r, r.len()));
-    else r.skip(t & 7);
-  }
-  return out;
+  return { values: readRepeated(r, end, readValue) };
 }

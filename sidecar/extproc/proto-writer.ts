@@ -3,10 +3,9 @@
 // writing its real length and moving its bytes down over the unused room: no
 // size pass and no buffer per sub-message.
 
+import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './proto-reader.ts';
+
 const MAX_LENGTH_BYTES = 5;
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
 
 export class ProtoWriter {
   private buf = Buffer.allocUnsafe(64 * 1024);
