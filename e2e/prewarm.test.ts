@@ -1,8 +1,9 @@
 // Hedged cold start through real Envoy: one model on two simulated llama-swap
-// boxes with one slot each. The first request starts a load on one box and
-// holds its only slot; the second may not start the same load elsewhere (one
-// load per model), and its wait there (the rest of the load plus the first
-// request) exceeds a load on the idle box, so warmroute pre-warms the idle box
+// boxes with one slot each. A warm-up request loads the model and is timed (a
+// hedge bets on learned figures only), then it is unloaded. The first request
+// starts a load on one box and holds its only slot; the second may not start
+// the same load elsewhere (one load per model), and its wait there (the rest
+// of the load plus the first request) exceeds a load on the idle box, so warmroute pre-warms the idle box
 // through llama-swap's own /upstream/{model}/health, off the request path, and
 // serves the second request from whichever is ready first. Invariants only:
 // both served, the pre-warm counted with its result, nothing leaked.
@@ -47,8 +48,16 @@ describe('hedged cold start through Envoy', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
       });
-    const first = send();
     const sidecar = gw.sidecar!;
+    // A hedge bets a load on learned figures: one request first loads m and is timed; then its box unloads it
+    // (llama-swap's /unload) and the probes see both boxes cold again.
+    const warmUp = await send();
+    expect(warmUp.status).toBe(200);
+    await warmUp.text();
+    const learnedOn = sidecar.scheduler.recentDecisions()[0]!.backend;
+    expect((await fetch(`${gw.sims[learnedOn]!.url}/unload`)).status).toBe(200);
+    await eventually(() => sidecar.store.views().every((v) => v.models.get('m')?.state === 'cold'), 10_000, 'm cold on both boxes');
+    const first = send();
     await eventually(() => sidecar.control.running() === 1, 10_000, 'the first request to be dispatched');
     const second = send();
     const responses = await Promise.all([first, second]);
@@ -57,16 +66,17 @@ describe('hedged cold start through Envoy', () => {
     expect(statuses).toEqual([200, 200]);
 
     const decisions = sidecar.scheduler.recentDecisions();
-    expect(decisions).toHaveLength(2);
+    expect(decisions).toHaveLength(3);
     // One pre-warm, of m on the box the first request did not take, ended with a result.
-    const other = decisions[0]!.backend === 'a' ? 'b' : 'a';
+    const other = decisions[1]!.backend === 'a' ? 'b' : 'a';
     await eventually(async () => (await metric(sidecar.adminPort, 'warmroute_prewarms_total{')).length > 0, 15_000, 'the pre-warm result');
     const lines = await metric(sidecar.adminPort, 'warmroute_prewarms_total{');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`backend="${other}",model="m",result="(ok|cancelled)"\\} 1$`));
-    // The idle box loaded m exactly once (the pre-warm and a request sent there share that load).
-    await eventually(() => gw.sims[other]!.stats().loads === 1, 15_000, `m loaded on ${other}`);
-    expect(gw.sims[other]!.stats().loads).toBe(1);
+    // The idle box loaded m exactly once since the warm-up (the pre-warm and a request sent there share that load).
+    const loadsBefore = other === learnedOn ? 1 : 0;
+    await eventually(() => gw.sims[other]!.stats().loads === loadsBefore + 1, 15_000, `m loaded on ${other}`);
+    expect(gw.sims[other]!.stats().loads).toBe(loadsBefore + 1);
 
     await eventually(() => sidecar.store.totalInFlight() === 0, 10_000, 'in-flight to return to 0');
     expect([sidecar.control.queued(), sidecar.store.releaseUnderflows]).toEqual([0, 0]);

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { Strategy } from '../policy/schema.ts';
 import { readInputs, readTrace } from '../replay/inputs.ts';
 import { metricsLoadCounter, replayLive } from '../replay/live.ts';
-import { lowerBound } from '../replay/lower-bound.ts';
+import { defaultWaitBoundMs, lowerBound } from '../replay/lower-bound.ts';
 import { reportOf } from '../replay/report.ts';
 import { fleetInfo, renderSummary, traceInfo, type ReplaySummary } from '../replay/summary.ts';
 import { replayVirtual } from '../replay/virtual.ts';
@@ -50,7 +50,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     if (!values.policy) throw new ReplayUsageError('replay needs --policy FILE (or --live URL)');
     const { trace, policy, fleet } = readInputs(values.trace, values.policy, values.fleet);
     const runs = strategies(policy.scheduler.strategy, values.compare).map((s) => reportOf(replayVirtual(trace, policy, fleet, s)));
-    summary = { trace: traceInfo(trace), mode: 'virtual', fleet: fleetInfo(fleet), lowerBound: lowerBound(trace, fleet), runs };
+    summary = { trace: traceInfo(trace), mode: 'virtual', fleet: fleetInfo(fleet), lowerBound: lowerBound(trace, fleet, defaultWaitBoundMs(policy.scheduler.aging_ms, fleet)), runs };
   }
   process.stdout.write(renderSummary(summary));
   if (values.json) writeFileSync(values.json, JSON.stringify(summary, null, 2) + '\n');

@@ -81,6 +81,54 @@ describe('loads lower bound', () => {
     );
   }, 300_000);
 
+  it('with a wait bound, is at or below every strategy whose requests all started within it', () => {
+    let checked = 0;
+    let stronger = 0;
+    fc.assert(
+      fc.property(
+        fc.array(backendArb, { minLength: 1, maxLength: 2 }),
+        fc.array(fc.record({ model: fc.constantFrom(...MODELS), at: fc.integer({ min: 0, max: 12_000 }) }), { minLength: 1, maxLength: 14 }),
+        fc.integer({ min: 200, max: 4000 }),
+        (backends, reqs, waitBoundMs) => {
+          const { policy, fleet } = fleetOf(backends);
+          const trace = parseTrace(reqs.map((r, i) => formatTraceLine({ id: `r${i}`, model: r.model, at_ms: r.at, prompt_tokens: 100, output_tokens: 20 })).join('\n'));
+          const bound = loadsLowerBound(trace, fleet, waitBoundMs);
+          const free = loadsLowerBound(trace, fleet).loads;
+          expect(bound.loads).toBeGreaterThanOrEqual(free);
+          const unservable = trace.requests.filter((r) => !fleet.some((s) => s.models.has(r.model))).length;
+          for (const s of Strategy.options) {
+            const run = replayVirtual(trace, policy, fleet, s);
+            const report = reportOf(run);
+            if (report.failed > unservable) continue;
+            if (run.requests.some((r) => r.startedAt !== undefined && r.startedAt - r.arrivedAt > waitBoundMs)) continue;
+            checked++;
+            if (bound.loads > free) stronger++;
+            expect(report.loads, s).toBeGreaterThanOrEqual(bound.loads);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 0x3a17 },
+    );
+    // The property held on runs that met the wait bound, not vacuously, and on runs where the wait bound counts more loads.
+    expect(checked).toBeGreaterThan(100);
+    expect(stronger).toBeGreaterThan(20);
+  }, 300_000);
+
+  it('with a wait bound, counts a model asked for again after another took the only place', () => {
+    const { fleet } = fleetOf([{ kind: 'llama-swap', maxLoaded: 1, models: ['a', 'b'], warm: [] }]);
+    const t = parseTrace(
+      [
+        '{"id":"1","model":"a","at_ms":0,"prompt_tokens":1,"output_tokens":5}',
+        '{"id":"2","model":"b","at_ms":5000,"prompt_tokens":1,"output_tokens":5}',
+        '{"id":"3","model":"a","at_ms":10000,"prompt_tokens":1,"output_tokens":5}',
+      ].join('\n'),
+    );
+    // Free to wait without limit, an oracle serves both a's first (2 loads); within 1 s of arrival it cannot.
+    expect(loadsLowerBound(t, fleet).loads).toBe(2);
+    expect(loadsLowerBound(t, fleet, 1000).loads).toBe(3);
+    expect(loadsLowerBound(t, fleet, 20_000).loads).toBe(2);
+  });
+
   it('counts the swaps a closed loop forces when models outnumber the places to hold them', () => {
     // Two rounds of: plan (orch), then an explorer and a coder step, on two one-model boxes.
     const backends = [0, 1].map(() => ({ kind: 'llama-swap' as const, maxLoaded: 1, models: ['a', 'b', 'c'], warm: [] }));

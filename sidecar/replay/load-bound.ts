@@ -17,8 +17,11 @@
 //    total over all sequences of resident sets of at most capacity(class)
 //    models (a shortest path over those sets, from the models warm at the
 //    start) bounds the class's loads.
+//  - For schedules in which nobody waits past a bound, arrival times give
+//    such groups too (window-groups.ts); the same walk counts them.
 import type { ServerModel } from './fleet-model.ts';
 import { precedenceGroups } from './precedence-groups.ts';
+import { windowGroupings } from './window-groups.ts';
 import type { Trace } from './trace.ts';
 
 /** Beyond this many requested models only the count of cold models is used (classes are enumerated as bitmasks, 3^n splits). */
@@ -28,6 +31,20 @@ function popcount(mask: number): number {
   let n = 0;
   for (let m = mask; m !== 0; m &= m - 1) n++;
   return n;
+}
+
+/**
+ * Loads within one group's span that starts with `start` resident, must have
+ * every model of `need` resident at some instant and ends with `end`: every
+ * model of need ∪ end not in start is loaded. And at the instant a needed
+ * model x outside `start` is resident, at most capacity − 1 others are, so at
+ * least |start ∩ end| − (capacity − 1) models of start ∩ end are absent then
+ * and are loaded again before the span ends (they are resident at its end).
+ */
+function spanLoads(start: number, need: number, end: number, capacity: number): number {
+  const newcomers = popcount((need | end) & ~start);
+  const evicted = (need & ~start) === 0 ? 0 : Math.max(0, popcount(start & end) + 1 - capacity);
+  return newcomers + evicted;
 }
 
 /** Least class-model loads over a part's groups (masks already restricted to the class), holding at most `capacity` of the class at once. */
@@ -42,7 +59,7 @@ function loadsThroughGroups(groups: readonly number[], cls: number, capacity: nu
     const next = new Map<number, number>();
     for (const end of states) {
       let least = Infinity;
-      for (const [start, cost] of best) least = Math.min(least, cost + popcount((need | end) & ~start));
+      for (const [start, cost] of best) least = Math.min(least, cost + spanLoads(start, need, end, capacity));
       next.set(end, least);
     }
     best = next;
@@ -57,7 +74,13 @@ export interface LoadsBound {
   coldModels: number;
 }
 
-export function loadsLowerBound(trace: Trace, fleet: readonly ServerModel[]): LoadsBound {
+/**
+ * With `waitBoundMs`, the bound for schedules in which no request waits longer
+ * than that (arrival → start of generation): the trace's arrival times then
+ * add groups too (window-groups.ts), so models asked for in turn within the
+ * bound count even where an oracle free to delay without limit would batch them.
+ */
+export function loadsLowerBound(trace: Trace, fleet: readonly ServerModel[], waitBoundMs?: number): LoadsBound {
   const served = new Set(fleet.flatMap((s) => [...s.models.keys()]));
   const models = [...new Set(trace.requests.map((r) => r.model).filter((m) => served.has(m)))];
   const warmSomewhere = (m: string): boolean => fleet.some((s) => s.models.get(m)?.warmAtStart === true);
@@ -76,7 +99,10 @@ export function loadsLowerBound(trace: Trace, fleet: readonly ServerModel[]): Lo
     return { serves: maskOf(s.models.keys()), holds: Math.max(s.maxLoaded, heldAtStart) };
   });
   const capacity = (cls: number): number => servers.reduce((sum, s) => sum + Math.min(s.holds, popcount(s.serves & cls)), 0);
-  const parts = precedenceGroups(trace).map((groups) => groups.map((g) => maskOf(g.map((r) => r.model))));
+  const parts = [
+    ...precedenceGroups(trace).map((groups) => groups.map((g) => maskOf(g.map((r) => r.model)))),
+    ...(waitBoundMs === undefined ? [] : windowGroupings(trace, waitBoundMs, served).map((groups) => groups.map(maskOf))),
+  ];
 
   const classBound = new Map<number, number>();
   const boundOf = (cls: number): number => {

@@ -22,6 +22,8 @@ export interface LowerBound {
   workMs: number;
   /** Requests no backend serves (they can only be refused; excluded above). */
   unservable: number;
+  /** The loads bound for schedules in which no request waits longer than `waitBoundMs` (when asked for). */
+  withinWait?: { waitBoundMs: number; loads: number };
 }
 
 interface ModelFacts {
@@ -55,7 +57,18 @@ function topological(trace: Trace): TraceRequest[] {
   return order;
 }
 
-export function lowerBound(trace: Trace, fleet: readonly ServerModel[]): LowerBound {
+/**
+ * The wait bound the loads are also bounded for by default: the policy's
+ * aging bound (how long the sidecar lets a request wait in its queue) plus
+ * the longest load in the fleet (what it may then wait for its model).
+ */
+export function defaultWaitBoundMs(agingMs: number, fleet: readonly ServerModel[]): number {
+  const loads = fleet.flatMap((s) => [...s.models.values()].map((m) => m.loadMs));
+  return agingMs + (loads.length > 0 ? Math.max(...loads) : 0);
+}
+
+/** `waitBoundMs`: also bound the loads of schedules in which no request waits longer than that. */
+export function lowerBound(trace: Trace, fleet: readonly ServerModel[], waitBoundMs?: number): LowerBound {
   const facts = modelFacts(fleet);
   const earliestEnd = new Map<string, number>();
   let unservable = 0;
@@ -78,5 +91,14 @@ export function lowerBound(trace: Trace, fleet: readonly ServerModel[]): LowerBo
   }
   const workMs = work / Math.max(1, totalSlots(fleet));
   const loads = loadsLowerBound(trace, fleet);
-  return { loads: loads.loads, coldModels: loads.coldModels, makespanMs: Math.round(Math.max(critical, workMs)), criticalPathMs: Math.round(critical), workMs: Math.round(workMs), unservable };
+  const withinWait = waitBoundMs === undefined ? undefined : { waitBoundMs, loads: loadsLowerBound(trace, fleet, waitBoundMs).loads };
+  return {
+    loads: loads.loads,
+    coldModels: loads.coldModels,
+    makespanMs: Math.round(Math.max(critical, workMs)),
+    criticalPathMs: Math.round(critical),
+    workMs: Math.round(workMs),
+    unservable,
+    ...(withinWait ? { withinWait } : {}),
+  };
 }

@@ -52,6 +52,7 @@ export function renderSummary(s: ReplaySummary): string {
     out.push(
       `lower bound: ${lb.loads} loads; makespan ${seconds(lb.makespanMs)} (critical path ${seconds(lb.criticalPathMs)}, work / slots ${seconds(lb.workMs)})${lb.unservable ? `; ${lb.unservable} requests no backend serves` : ''}`,
     );
+  if (lb?.withinWait) out.push(`  ${lb.withinWait.loads} loads for any schedule in which no request waits more than ${seconds(lb.withinWait.waitBoundMs)} (the aging bound plus the longest load)`);
   out.push('');
   const rows = [['', 'loads', 'failed', 'wait p50', 'p90', 'max', 'queued max', 'makespan', 'replay took']];
   for (const r of s.runs) {

@@ -68,6 +68,11 @@ export class ServiceTimes {
     this.overall = mix(this.overall);
   }
 
+  /** A request for the model has completed (its estimate is learned, not assumed). */
+  knows(model: string): boolean {
+    return this.byModel.has(model);
+  }
+
   /** Most specific estimate known. */
   estimate(backend: string | undefined, model: string): number {
     if (backend !== undefined) {

@@ -261,6 +261,14 @@ export class DispatchCycle implements Cycle {
     return busyLoading + this.loadEstimateMs(backend, model);
   }
 
+  knowsServiceTime(model: string): boolean {
+    return this.inputs.services.knows(model);
+  }
+
+  knowsLoadTimes(): boolean {
+    return this.states.some((b) => [...b.view.models.values()].some((m) => m.loadMs !== undefined));
+  }
+
   loadEstimateMs(backend: BackendState, model: string): number {
     const key = loadKey(backend.name, model);
     let ms = this.loadEstimates.get(key);

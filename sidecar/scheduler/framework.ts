@@ -120,6 +120,10 @@ export interface Cycle {
   sessionBackend(sessionKey: string): string | undefined;
   /** Live conversations whose home is this backend. */
   sessionsHomedOn(backend: string): number;
+  /** A request for the model has completed somewhere (before that its service time is assumed). */
+  knowsServiceTime(model: string): boolean;
+  /** Some load time has been observed somewhere in the fleet (before that, every load estimate is the default). */
+  knowsLoadTimes(): boolean;
   /** Learned (or assumed) time to load `model` on `backend`. */
   loadEstimateMs(backend: BackendState, model: string): number;
   /** Expected ms until a request for `model` could start on `backend`, given a free slot there. */

@@ -178,8 +178,12 @@ describe('the incremental pass, in the cases it must not skip', () => {
   it('looks past a request that waits for a warm slot: the next of its model takes the cold load', () => {
     const sides = twoBackends();
     const outcomes = sides.map(({ sched, world }) => {
-      world.apply(sched.submit({ id: 'busy', model: 'a', promptBytes: 1, stream: true }, 0), 0);
-      return [1, 2, 3].map((i) => sched.submit({ id: `q${i}`, model: 'a', promptBytes: 1, stream: true }, i));
+      // One request of a has finished (10 s): before that, warm-first would not bet a load on an assumed service time.
+      world.apply(sched.submit({ id: 'timed', model: 'a', promptBytes: 1, stream: true }, 0), 0);
+      sched.complete('timed', 10_000, { ok: true, durationMs: 10_000 });
+      world.finish('timed', 10_000);
+      world.apply(sched.submit({ id: 'busy', model: 'a', promptBytes: 1, stream: true }, 10_000), 10_000);
+      return [1, 2, 3].map((i) => sched.submit({ id: `q${i}`, model: 'a', promptBytes: 1, stream: true }, 10_000 + i));
     });
     expect(outcomes[0]).toEqual(outcomes[1]);
     // q1 and q2 wait for b1's slot (free in ≈10 s, then again ≈10 s later) rather than a 20 s load; q3 would get it in ≈30 s, so it loads on b2.

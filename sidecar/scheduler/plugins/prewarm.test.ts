@@ -13,10 +13,14 @@ function learnLoad(s: ReturnType<typeof setup>, backend: string, model: string, 
   probe(s.store, backend, {}, at + ms + 1);
 }
 
-/** Two one-slot backends of `kind` serving m, each with a learned 2 s load. */
+/** Two one-slot backends of `kind` serving m, each with a learned 2 s load, and one request of m timed (1 s), all cold again by 10 s. */
 function twoBoxes(kind?: BackendKind) {
   const s = setup(['b1', 'b2'].map((name) => ({ name, models: ['m'], slots: 1, kind })));
   for (const b of ['b1', 'b2']) learnLoad(s, b, 'm', 2000, 0);
+  probe(s.store, 'b1', { m: 'warm' }, 5000);
+  s.sched.submit(req('m', { id: 'timed', pinnedBackend: 'b1' }), 5000);
+  s.sched.complete('timed', 6000, { ok: true, durationMs: 1000 });
+  probe(s.store, 'b1', {}, 6001);
   return s;
 }
 
@@ -36,6 +40,16 @@ describe('hedged cold start', () => {
     const served = s.sched.tick(12_001);
     expect(dispatchOf(served, 'r2')?.record).toMatchObject({ backend: other, reason: 'warm' });
     expect(prewarmsOf(served)).toEqual([]);
+  });
+
+  it('does not hedge on assumed figures: not before a load and one of the model\'s requests were timed', () => {
+    const untimed = setup(['b1', 'b2'].map((name) => ({ name, models: ['m'], slots: 1, kind: 'llama-swap' as const })));
+    for (const b of ['b1', 'b2']) learnLoad(untimed, b, 'm', 2000, 0);
+    untimed.sched.submit(req('m', { id: 'r1' }), 10_000);
+    expect(prewarmsOf(untimed.sched.submit(req('m', { id: 'r2' }), 10_001))).toEqual([]);
+    const unloaded = setup(['b1', 'b2'].map((name) => ({ name, models: ['m'], slots: 1, kind: 'llama-swap' as const })));
+    unloaded.sched.submit(req('m', { id: 'r1' }), 10_000);
+    expect(prewarmsOf(unloaded.sched.submit(req('m', { id: 'r2' }), 10_001))).toEqual([]);
   });
 
   it('is cancelled when nothing waits for the model any more', () => {

@@ -11,6 +11,9 @@
 //    wait is unbounded, so any such backend pre-warms (plain pre-warm).
 //  - Warm or loading only on full backends: the wait is the forecast of the
 //    first slot to free there (hedged cold start).
+// A hedge is a bet on estimates, so it waits until a load and one of the
+// model's requests were timed: on assumed figures (a 20 s load, a 10 s
+// request) a model loading elsewhere looked slow enough to load twice.
 // One pre-warm per model and per backend at a time; servers without a load
 // call (settings.canPrewarm) are never asked.
 import type { BackendState, Cycle, Placement } from '../framework.ts';
@@ -73,6 +76,8 @@ export function planPrewarms(waiting: readonly Placement[], cycle: Cycle, state:
       if (load < bestLoad) [best, bestLoad] = [b, load];
     }
     if (!best || !(waitMs > bestLoad)) continue;
+    // A hedge bets a load on estimates: not before a load and one of the model's requests were timed.
+    if (Number.isFinite(waitMs) && !(cycle.knowsLoadTimes() && cycle.knowsServiceTime(p.model))) continue;
     usedBackends.add(best.name);
     const why = Number.isFinite(waitMs)
       ? `hedge: ${p.model}'s first waiter expects a warm slot in ${Math.round(waitMs)} ms, a load on idle ${best.name} takes ${Math.round(bestLoad)} ms`

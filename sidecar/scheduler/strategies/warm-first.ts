@@ -9,7 +9,10 @@
 //     the load when joining one, learned load time when cold), plus the
 //     reload an unloaded model's work will pay (its load time × its
 //     demand), against the earliest warm slot to free up on a full backend.
-//     Waiting wins when it is sooner (a starving request never waits by choice);
+//     Waiting wins when it is sooner (a starving request never waits by choice),
+//     and while none of the model's requests has finished: the slot forecast
+//     then rests on an assumed service time, and one finish (seconds) is a
+//     cheaper way to learn it than a second load (the costly event);
 //  4. among options about as cheap as the cheapest, those whose unload harms
 //     least (a relative margin only), then those that leave every
 //     model's only home open (plugins/open-room.ts), then the weighted
@@ -79,13 +82,13 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
   const expectedStartsMs = Object.fromEntries([...starts].map(([k, v]) => [k, Math.round(v)]));
   if (warmSlot) expectedStartsMs[warmSlot.backend] = Math.round(warmSlot.at);
   const cheapest = Math.min(...costs.values());
-  if (warmSlot && warmSlot.at < cheapest) {
+  if (warmSlot && (warmSlot.at < cheapest || (cheapest > 0 && !cycle.knowsServiceTime(model)))) {
     forecast!.take();
-    return {
-      kind: 'wait',
-      why: `a slot on ${warmSlot.backend}, where ${model} is warm, is expected in ${Math.round(warmSlot.at)} ms, before ${Math.round(cheapest)} ms elsewhere`,
-      recheckAt: cycle.now + warmSlot.at,
-    };
+    const why =
+      warmSlot.at < cheapest
+        ? `a slot on ${warmSlot.backend}, where ${model} is warm, is expected in ${Math.round(warmSlot.at)} ms, before ${Math.round(cheapest)} ms elsewhere`
+        : `${model} is warm on ${warmSlot.backend} and none of its requests has finished yet: its first finish tells whether another copy is worth a load`;
+    return { kind: 'wait', why, recheckAt: cycle.now + warmSlot.at };
   }
 
   const near = keepOnlyHomesOpen(leastHarm(options.filter((o) => costs.get(o.backend.name)! <= cheapest + startTolerance(cheapest)), cycle), model, cycle);
