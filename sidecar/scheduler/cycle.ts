@@ -238,8 +238,8 @@ export class DispatchCycle implements Cycle {
     return found;
   }
 
-  sessionsHomedOn(backend: string): number {
-    return this.inputs.sessions.homedOn(backend, this.now);
+  recentSessionTurnsOn(backend: string): number {
+    return this.inputs.sessions.recentTurnsOn(backend, this.now);
   }
 
   drainedFor(backend: string): string | undefined {

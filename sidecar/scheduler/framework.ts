@@ -118,8 +118,8 @@ export interface Cycle {
   /** The model a backend was being drained for at the previous dispatch. */
   drainedFor(backend: string): string | undefined;
   sessionBackend(sessionKey: string): string | undefined;
-  /** Live conversations whose home is this backend. */
-  sessionsHomedOn(backend: string): number;
+  /** Turns of conversations this backend ran lately (exponentially decayed, sessions.ts). */
+  recentSessionTurnsOn(backend: string): number;
   /** A request for the model has completed somewhere (before that its service time is assumed). */
   knowsServiceTime(model: string): boolean;
   /** Some load time has been observed somewhere in the fleet (before that, every load estimate is the default). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionTable } from './sessions.ts';
+import { SESSION_TURNS_TIME_CONSTANT_MS, SessionTable } from './sessions.ts';
 
 describe('session table', () => {
   it('forgets a session after the idle TTL on the injected clock; a dispatch refreshes it, a lookup does not', () => {
@@ -37,25 +37,15 @@ describe('session table', () => {
   });
 });
 
-describe('session table: conversations homed per backend', () => {
-  it('counts live sessions per backend through moves, repeats, evictions and expiry', () => {
+describe('session table: recent conversation turns per backend', () => {
+  it('counts every turn on the backend that ran it, decayed over SESSION_TURNS_TIME_CONSTANT_MS', () => {
     const t = new SessionTable(3, 1000);
     t.set('s1', 'b1', 0);
-    t.set('s1', 'b1', 10); // another turn, same home
-    t.set('s2', 'b1', 20);
-    t.set('s3', 'b2', 30);
-    expect([t.homedOn('b1', 40), t.homedOn('b2', 40)]).toEqual([2, 1]);
-    t.set('s2', 'b2', 50); // moved
-    expect([t.homedOn('b1', 60), t.homedOn('b2', 60)]).toEqual([1, 2]);
-    t.set('s4', 'b3', 70); // evicts the least recently used (s1)
-    expect([t.homedOn('b1', 80), t.homedOn('b3', 80)]).toEqual([0, 1]);
-    expect(t.homedOn('b2', 2000)).toBe(0); // idled out
-  });
-
-  it('keeps the counts right across a resize', () => {
-    const t = new SessionTable(10, 60_000);
-    for (let i = 0; i < 4; i++) t.set(`s${i}`, i % 2 === 0 ? 'b1' : 'b2', i);
-    t.resize(3, 60_000, 10);
-    expect(t.homedOn('b1', 10) + t.homedOn('b2', 10)).toBe(3);
+    t.set('s1', 'b1', 0); // another turn, same home: work, where a count of homes saw one conversation
+    t.set('s2', 'b2', 0);
+    expect([t.recentTurnsOn('b1', 0), t.recentTurnsOn('b2', 0), t.recentTurnsOn('b3', 0)]).toEqual([2, 1, 0]);
+    expect(t.recentTurnsOn('b1', SESSION_TURNS_TIME_CONSTANT_MS)).toBeCloseTo(2 / Math.E, 9);
+    t.set('s1', 'b2', SESSION_TURNS_TIME_CONSTANT_MS); // moved: the new backend ran this turn
+    expect(t.recentTurnsOn('b2', SESSION_TURNS_TIME_CONSTANT_MS)).toBeCloseTo(1 / Math.E + 1, 9);
   });
 });

@@ -1,15 +1,37 @@
 // Session key → the backend its conversation last ran on, so the next turn can
 // reuse the server's prompt cache. Bounded in entries and forgotten after an
 // idle TTL; the clock is injected (lru-cache's own would read wall time).
-// Also counts the live conversations homed on each backend, so a new one can
-// go where the fewest are (sessions spread).
+// Also counts the turns of conversations each backend ran lately, so a new
+// one can go where the least conversation work is (sessions spread).
 import { LRUCache } from 'lru-cache';
+
+/**
+ * Time constant of the recent-turns count: a minute of chat. A conversation
+ * sending a third of all turns weighs a third, not one of twenty-five (counted
+ * by homes alone, new conversations split evenly and the hot one's server
+ * ended up with 61-63 % of the prompt work on two servers).
+ */
+export const SESSION_TURNS_TIME_CONSTANT_MS = 60_000;
+
+/** Exponentially decayed count of events per key, read at any time. */
+class DecayedCounts {
+  private readonly counts = new Map<string, { value: number; at: number }>();
+
+  add(key: string, now: number): void {
+    this.counts.set(key, { value: this.of(key, now) + 1, at: now });
+  }
+
+  of(key: string, now: number): number {
+    const c = this.counts.get(key);
+    return c === undefined ? 0 : c.value * Math.exp(-Math.max(0, now - c.at) / SESSION_TURNS_TIME_CONSTANT_MS);
+  }
+}
 
 export class SessionTable {
   private now = 0;
   private cache: LRUCache<string, string>;
-  private readonly homed = new Map<string, number>();
-  private lastPurge = 0;
+  /** Per backend: turns of conversations dispatched there, decayed (keys are backends: bounded by the fleet). */
+  private readonly turns = new DecayedCounts();
 
   constructor(
     private maxEntries: number,
@@ -28,20 +50,13 @@ export class SessionTable {
   /** A turn of this session was dispatched to `backend`. */
   set(key: string, backend: string, now: number): void {
     this.now = now;
-    // Replacing a value with the same one does not dispose it (lru-cache), so it stays counted once.
-    const same = this.cache.peek(key, { allowStale: true }) === backend;
     this.cache.set(key, backend);
-    if (!same) this.count(backend, 1);
+    this.turns.add(backend, now);
   }
 
-  /** Conversations homed on `backend` that have not idled out (stale ones are swept at most every TTL/8). */
-  homedOn(backend: string, now: number): number {
-    this.now = now;
-    if (now - this.lastPurge >= this.ttlMs / 8) {
-      this.lastPurge = now;
-      this.cache.purgeStale();
-    }
-    return this.homed.get(backend) ?? 0;
+  /** Turns of conversations `backend` ran lately (decayed with SESSION_TURNS_TIME_CONSTANT_MS). */
+  recentTurnsOn(backend: string, now: number): number {
+    return this.turns.of(backend, now);
   }
 
   size(): number {
@@ -53,7 +68,6 @@ export class SessionTable {
     if (maxEntries === this.maxEntries && ttlMs === this.ttlMs) return;
     this.now = now;
     const old = this.cache;
-    this.homed.clear();
     this.maxEntries = maxEntries;
     this.ttlMs = ttlMs;
     this.cache = this.build();
@@ -64,14 +78,7 @@ export class SessionTable {
       if (backend === undefined) continue;
       const left = old.getRemainingTTL(key);
       this.cache.set(key, backend, { ttl: Number.isFinite(left) ? Math.max(1, Math.min(left, ttlMs)) : ttlMs });
-      this.count(backend, 1);
     }
-  }
-
-  private count(backend: string, delta: 1 | -1): void {
-    const n = (this.homed.get(backend) ?? 0) + delta;
-    if (n > 0) this.homed.set(backend, n);
-    else this.homed.delete(backend);
   }
 
   private build(): LRUCache<string, string> {
@@ -84,11 +91,6 @@ export class SessionTable {
       // No timers: staleness is checked on access against the injected clock.
       ttlResolution: 0,
       ttlAutopurge: false,
-      // Every way an entry leaves (replaced, evicted, expired, deleted) uncounts its backend; only
-      // for the cache in use (a resized-away one is read once more and dropped).
-      dispose: (backend) => {
-        if (cache === this.cache) this.count(backend, -1);
-      },
     });
     return cache;
   }

@@ -17,6 +17,8 @@ export interface CycleState {
   running?: RunningRequest[];
   previousHolds?: Hold[];
   sessions?: Record<string, string>;
+  /** Turns dispatched, in order, after `sessions` (session key, backend): a busy conversation's repeated turns. */
+  turns?: Array<[string, string]>;
   loadStarts?: Record<string, number>;
   services?: ServiceTimes;
   demand?: DemandTracker;
@@ -27,6 +29,7 @@ export function cycleFor(policy: Policy, store: Datastore, now: number, state: C
   const settings = settingsFrom(policy);
   const sessions = new SessionTable(settings.sessionMaxEntries, settings.sessionTtlMs);
   for (const [k, v] of Object.entries(state.sessions ?? {})) sessions.set(k, v, now);
+  for (const [k, v] of state.turns ?? []) sessions.set(k, v, now);
   return new DispatchCycle({
     now,
     settings,
