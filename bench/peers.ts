@@ -119,6 +119,7 @@ async function boxes(parts: RealParts, workDir: string, count: number, diagnosis
         models: MODELS,
         loadDelayS: LOAD_DELAY_S,
         parallel: PARALLEL,
+        concurrentBoxes: count,
         workDir,
         logLevel: diagnosis.keepLogs ? 'debug' : 'info',
       }),

@@ -26,10 +26,12 @@ import { replayLive, requestBody } from '../sidecar/replay/live.ts';
 import { reportOf, type RunReport } from '../sidecar/replay/report.ts';
 import type { Trace, TraceRequest } from '../sidecar/replay/trace.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
-import { startOlla, startProcess, type Process } from './lib/real-parts.ts';
+import { llamaServerThreadArgs, startOlla, startProcess, type Process } from './lib/real-parts.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 import { startWarmrouteUp, waitUntil } from './lib/warmroute-up.ts';
 
+/** The two real llama-servers (they compute at once: each gets half the cores, llamaServerThreadArgs). */
+const SERVER_NAMES = ['ls1', 'ls2'];
 const TRACE = fileURLToPath(new URL('./traces/skewed-chat.jsonl', import.meta.url));
 /** The one model of the trace, served by both servers under this name. */
 const MODEL = 'chat';
@@ -134,7 +136,7 @@ function shortenPrompts(trace: Trace, requests: number): Trace {
 /** One real llama-server: slots with prompt cache (its default), host-memory prompt cache (its default), metrics on. */
 async function startLlamaServer(parts: Parts, name: string, workDir: string): Promise<LlamaServer> {
   const port = await freePort();
-  const args = ['-m', parts.gguf, '--alias', MODEL, '--host', '127.0.0.1', '--port', String(port), '-c', String(4096 * PARALLEL), '--parallel', String(PARALLEL), '--metrics'];
+  const args = ['-m', parts.gguf, '--alias', MODEL, '--host', '127.0.0.1', '--port', String(port), '-c', String(4096 * PARALLEL), '--parallel', String(PARALLEL), '--metrics', ...llamaServerThreadArgs(SERVER_NAMES.length)];
   const proc = startProcess(parts.llamaServer, args, join(workDir, `${name}.log`));
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -303,7 +305,7 @@ async function runTarget(target: TargetName, repeat: number, trace: Trace, ideal
   const servers: LlamaServer[] = [];
   let front: { url: string; stop(): Promise<void> } | undefined;
   try {
-    for (const name of ['ls1', 'ls2']) servers.push(await startLlamaServer(parts, name, dir));
+    for (const name of SERVER_NAMES) servers.push(await startLlamaServer(parts, name, dir));
     front = await startFront(target, servers, parts, dir);
     const before = await Promise.all(servers.map(promptTokensTotal));
     const run = await replayLive(trace, { baseUrl: front.url, label: target });

@@ -4,6 +4,7 @@
 // how to build them); a benchmark says what it skipped when one is missing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -101,9 +102,24 @@ export interface LlamaSwapBoxOptions {
   loadDelayS: number;
   /** llama-server parallel slots. */
   parallel: number;
+  /** Boxes that may compute at once on this machine (their llama-servers share its cores: llamaServerThreadArgs). */
+  concurrentBoxes: number;
   workDir: string;
   /** llama-swap's log level (default info; debug logs each swap decision: what it evicts and why a request queues). */
   logLevel?: 'debug' | 'info';
+}
+
+/**
+ * Thread options for llama-server when `concurrent` of them may compute at once
+ * on this machine: each gets its share of the cores. llama.cpp's workers
+ * spin-wait for each other by default, and two servers that each take every
+ * core (its default) collapsed together to ~250 ms per token once both were
+ * busy (0.2 ms otherwise): that, not the router, stalled some bench:sessions
+ * runs on this 2-core machine (their llama-server logs show it).
+ */
+export function llamaServerThreadArgs(concurrent: number): string[] {
+  const threads = String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, concurrent))));
+  return ['--threads', threads, '--threads-batch', threads];
 }
 
 /**
@@ -120,7 +136,7 @@ export async function startLlamaSwapBox(parts: RealParts, o: LlamaSwapBoxOptions
   for (const m of o.models) {
     const gguf = join(parts.ggufDir, `${m}.gguf`);
     if (!existsSync(gguf)) throw new Error(`missing ${gguf} (make it with ../shared/tools/make-tiny-gguf.py)`);
-    const server = `${parts.llamaServer} -m ${gguf} --alias ${m} --host 127.0.0.1 --port \${PORT} -c ${4096 * o.parallel} --parallel ${o.parallel} --metrics`;
+    const server = `${parts.llamaServer} -m ${gguf} --alias ${m} --host 127.0.0.1 --port \${PORT} -c ${4096 * o.parallel} --parallel ${o.parallel} --metrics ${llamaServerThreadArgs(o.concurrentBoxes).join(' ')}`;
     models[m] = { cmd: `bash -c 'echo ${m} >> ${loadsFile}; sleep ${o.loadDelayS}; exec ${server}'`, proxy: 'http://127.0.0.1:${PORT}' };
   }
   const config = join(dir, 'config.yaml');
