@@ -13,7 +13,7 @@
 //   LLAMA_SERVER=… GGUF_DIR=… [OLLA=…] npm run bench:sessions [-- --repeat N] [--requests N]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -232,7 +232,7 @@ async function startPinningProxy(servers: readonly LlamaServer[]): Promise<{ url
 async function startFront(target: TargetName, servers: readonly LlamaServer[], parts: Parts, dir: string): Promise<{ url: string; stop(): Promise<void> }> {
   const strategy = STRATEGY[target];
   if (strategy) {
-    return startWarmrouteUp(
+    const up = await startWarmrouteUp(
       {
         backends: servers.map((s) => ({ name: s.name, kind: 'llama-server', url: s.url, models: [MODEL], slots: PARALLEL })),
         scheduler: { strategy },
@@ -241,6 +241,8 @@ async function startFront(target: TargetName, servers: readonly LlamaServer[], p
       },
       dir,
     );
+    const watch = watchDecisions(up.adminUrl, join(dir, 'decisions.jsonl'));
+    return { url: up.url, stop: () => (watch.stop(), up.stop()) };
   }
   if (target === 'olla least-connections') {
     const olla = await startOlla(parts.olla!, { port: await freePort(), endpoints: servers.map((s) => ({ name: s.name, url: s.url })), balancer: 'least-connections', workDir: dir });
@@ -254,6 +256,34 @@ async function startFront(target: TargetName, servers: readonly LlamaServer[], p
     return { url: olla.proxyUrl, stop: olla.stop };
   }
   return startPinningProxy(servers);
+}
+
+/**
+ * Diagnosis: every routing decision (reason, scores, hashed session key) from the admin API's recent
+ * decisions, polled while the run lasts, one JSON line each in the target's work directory.
+ */
+const DECISION_WATCH_MS = 200;
+function watchDecisions(adminUrl: string, file: string): { stop(): void } {
+  const seen = new Set<string>();
+  const out = createWriteStream(file);
+  const timer = setInterval(() => {
+    void fetch(`${adminUrl}/status`)
+      .then((r) => r.json() as Promise<{ decisions: Array<{ requestId: string }> }>)
+      .then((st) => {
+        for (const d of st.decisions) {
+          if (seen.has(d.requestId)) continue;
+          seen.add(d.requestId);
+          out.write(JSON.stringify(d) + '\n');
+        }
+      })
+      .catch(() => undefined);
+  }, DECISION_WATCH_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      out.end();
+    },
+  };
 }
 
 type Served = { requests: { id: string; backend?: string }[] };
