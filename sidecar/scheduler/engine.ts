@@ -321,12 +321,7 @@ export class QueueingScheduler implements SchedulerCore {
     if (choice.option.state === 'cold') this.loadStarts.set(loadKey(b.name, p.model), now);
     this.running.set(req.id, { id: req.id, backend: b.name, model: p.model, dispatchedAt: now, startDelayMs, startedLoad: choice.option.state === 'cold' });
     this.forget(req.id);
-    if (req.sessionKey !== undefined) {
-      // Sent elsewhere while its home was among the equally early options (scored): a spill, not a move.
-      const home = this.sessions.get(req.sessionKey, now);
-      if (home !== undefined && home !== b.name && choice.scores !== undefined && Object.hasOwn(choice.scores, home)) this.sessions.spill(req.sessionKey, b.name, now);
-      else this.sessions.set(req.sessionKey, b.name, now);
-    }
+    if (req.sessionKey !== undefined) this.sessions.set(req.sessionKey, b.name, now);
     const record: DecisionRecord = {
       requestId: req.id,
       model: p.model,

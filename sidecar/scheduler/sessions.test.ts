@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SESSION_TURNS_TIME_CONSTANT_MS, SPILLS_BEFORE_MOVE, SessionTable } from './sessions.ts';
+import { SESSION_TURNS_TIME_CONSTANT_MS, SessionTable } from './sessions.ts';
 
 describe('session table', () => {
   it('forgets a session after the idle TTL on the injected clock; a dispatch refreshes it, a lookup does not', () => {
@@ -47,27 +47,5 @@ describe('session table: recent conversation turns per backend', () => {
     expect(t.recentTurnsOn('b1', SESSION_TURNS_TIME_CONSTANT_MS)).toBeCloseTo(2 / Math.E, 9);
     t.set('s1', 'b2', SESSION_TURNS_TIME_CONSTANT_MS); // moved: the new backend ran this turn
     expect(t.recentTurnsOn('b2', SESSION_TURNS_TIME_CONSTANT_MS)).toBeCloseTo(1 / Math.E + 1, 9);
-  });
-});
-
-describe('session table: spills', () => {
-  it('keeps the home through a spill, counts the turn where it ran, and moves on the SPILLS_BEFORE_MOVE-th spill in a row', () => {
-    const t = new SessionTable(10, 60_000);
-    t.set('c', 'b1', 0);
-    t.spill('c', 'b2', 1);
-    expect(t.get('c', 1)).toBe('b1');
-    expect(t.recentTurnsOn('b2', 1)).toBeGreaterThan(0.99);
-    // A turn at home resets the run of spills.
-    t.set('c', 'b1', 2);
-    for (let i = 1; i < SPILLS_BEFORE_MOVE; i++) t.spill('c', 'b2', 2 + i);
-    expect(t.get('c', 10)).toBe('b1');
-    t.spill('c', 'b2', 11);
-    expect(t.get('c', 11)).toBe('b2');
-  });
-
-  it('makes a home of a spill for a session it does not know', () => {
-    const t = new SessionTable(10, 60_000);
-    t.spill('new', 'b2', 0);
-    expect(t.get('new', 0)).toBe('b2');
   });
 });

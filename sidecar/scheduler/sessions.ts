@@ -1,7 +1,5 @@
-// Session key → its conversation's home: the backend whose prompt cache holds
-// it, so the next turn can reuse it. A turn sent elsewhere while the home was
-// as early an option (bounded loads) is a spill: the home stays, unless spills
-// come SPILLS_BEFORE_MOVE times in a row. Bounded in entries and forgotten after an
+// Session key → the backend its conversation last ran on, so the next turn can
+// reuse the server's prompt cache. Bounded in entries and forgotten after an
 // idle TTL; the clock is injected (lru-cache's own would read wall time).
 // Also counts the turns of conversations each backend ran lately, so a new
 // one can go where the least conversation work is (sessions spread).
@@ -29,23 +27,9 @@ class DecayedCounts {
   }
 }
 
-/**
- * A conversation whose turns ran elsewhere this many times in a row while its
- * home was as early an option (over the load bound, or outscored) moves there:
- * one spill is a burst (its home still holds its cache), a run of them is a home
- * that stays too busy.
- */
-export const SPILLS_BEFORE_MOVE = 2;
-
-interface Home {
-  backend: string;
-  /** Consecutive turns that ran elsewhere while this home was an equally early option. */
-  spills: number;
-}
-
 export class SessionTable {
   private now = 0;
-  private cache: LRUCache<string, Home>;
+  private cache: LRUCache<string, string>;
   /** Per backend: turns of conversations dispatched there, decayed (keys are backends: bounded by the fleet). */
   private readonly turns = new DecayedCounts();
 
@@ -60,26 +44,13 @@ export class SessionTable {
   get(key: string, now: number): string | undefined {
     this.now = now;
     // Reading does not refresh the idle timer: only a turn that runs does.
-    return this.cache.get(key, { updateAgeOnGet: false })?.backend;
+    return this.cache.get(key, { updateAgeOnGet: false });
   }
 
-  /** A turn of this session was dispatched to `backend`, which is now its home. */
+  /** A turn of this session was dispatched to `backend`. */
   set(key: string, backend: string, now: number): void {
     this.now = now;
-    this.cache.set(key, { backend, spills: 0 });
-    this.turns.add(backend, now);
-  }
-
-  /**
-   * A turn ran on `backend` although its home was an equally early option: the home keeps the
-   * conversation (and its cache) unless this is the SPILLS_BEFORE_MOVE-th such turn in a row.
-   */
-  spill(key: string, backend: string, now: number): void {
-    this.now = now;
-    const home = this.cache.get(key, { updateAgeOnGet: false });
-    const spills = (home?.spills ?? 0) + 1;
-    if (!home || spills >= SPILLS_BEFORE_MOVE) return this.set(key, backend, now);
-    this.cache.set(key, { backend: home.backend, spills });
+    this.cache.set(key, backend);
     this.turns.add(backend, now);
   }
 
@@ -103,15 +74,15 @@ export class SessionTable {
     // keys() walks most recent first; reversed, the most recent are set last, so the most recent survive the new
     // bound; each keeps the idle time it has left (capped by the new TTL).
     for (const key of [...old.keys()].reverse()) {
-      const home = old.get(key, { updateAgeOnGet: false });
-      if (home === undefined) continue;
+      const backend = old.get(key, { updateAgeOnGet: false });
+      if (backend === undefined) continue;
       const left = old.getRemainingTTL(key);
-      this.cache.set(key, home, { ttl: Number.isFinite(left) ? Math.max(1, Math.min(left, ttlMs)) : ttlMs });
+      this.cache.set(key, backend, { ttl: Number.isFinite(left) ? Math.max(1, Math.min(left, ttlMs)) : ttlMs });
     }
   }
 
-  private build(): LRUCache<string, Home> {
-    const cache: LRUCache<string, Home> = new LRUCache<string, Home>({
+  private build(): LRUCache<string, string> {
+    const cache: LRUCache<string, string> = new LRUCache<string, string>({
       max: this.maxEntries,
       ttl: this.ttlMs,
       // lru-cache takes a start time of 0 to mean "no TTL", so the injected

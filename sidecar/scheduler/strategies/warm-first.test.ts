@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { dispatchOf, down, placed, probe, req, setup } from '../testing/fixtures.ts';
 import { runTrace, type Arrival } from '../testing/trace.ts';
 import { World } from '../testing/world.ts';
-import { SPILLS_BEFORE_MOVE } from '../sessions.ts';
 
 /** Teach the scheduler a service time for `model` on `backend` by running one request there. */
 function learnService(s: ReturnType<typeof setup>, backend: string, model: string, ms: number, at: number) {
@@ -221,29 +220,13 @@ describe('warm-first: session affinity', () => {
     // Its backend is now one request busier than the other: the next turn stays anyway.
     const d = dispatchOf(s.sched.submit(req('a', { id: 't2', sessionKey: 'chat' }), 1), 't2')!;
     expect(d.record).toMatchObject({ backend: first, reason: 'affinity', sessionKey: 'chat' });
-    // Two busier: load wins and this turn spills to the other backend.
-    const spilled = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: 'chat' }), 2), 't3')!;
-    expect(spilled.record).toMatchObject({ backend: other, reason: 'warm' });
-    // One spill is not a move: the home keeps the conversation (and its cache) for the next turn.
+    // Two busier: load wins and the session moves.
+    const moved = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: 'chat' }), 2), 't3')!;
+    expect(moved.record).toMatchObject({ backend: other, reason: 'warm' });
+    // The table follows the conversation: its new home has one request (t3), the old one none.
     s.sched.complete('t1', 3, { ok: true, durationMs: 3 });
     s.sched.complete('t2', 3, { ok: true, durationMs: 3 });
-    expect(dispatchOf(s.sched.submit(req('a', { id: 't4', sessionKey: 'chat' }), 5), 't4')!.record.backend).toBe(first);
-  });
-
-  it('moves a conversation whose turns spill SPILLS_BEFORE_MOVE times in a row', () => {
-    const s = twoWarm();
-    const home = dispatchOf(s.sched.submit(req('a', { id: 'h1', sessionKey: 'chat' }), 0), 'h1')!.record.backend;
-    const other = home === 'b1' ? 'b2' : 'b1';
-    dispatchOf(s.sched.submit(req('a', { id: 'h2', sessionKey: 'chat' }), 1), 'h2');
-    // The home holds two of the conversation's turns: the next ones spill, and the SPILLS_BEFORE_MOVE-th moves it.
-    for (let i = 1; i <= SPILLS_BEFORE_MOVE; i++) {
-      const d = dispatchOf(s.sched.submit(req('a', { id: `s${i}`, sessionKey: 'chat' }), 1 + i), `s${i}`)!;
-      expect(d.record.backend).toBe(other);
-      s.sched.complete(`s${i}`, 1 + i, { ok: true, durationMs: 1 });
-    }
-    s.sched.complete('h1', 10, { ok: true, durationMs: 10 });
-    s.sched.complete('h2', 10, { ok: true, durationMs: 10 });
-    expect(dispatchOf(s.sched.submit(req('a', { id: 'after', sessionKey: 'chat' }), 11), 'after')!.record).toMatchObject({ backend: other, reason: 'affinity' });
+    expect(dispatchOf(s.sched.submit(req('a', { id: 't4', sessionKey: 'chat' }), 5), 't4')!.record).toMatchObject({ backend: other, reason: 'affinity' });
   });
 
   it('spreads new conversations: twelve sequential sessions over three idle warm backends land four on each', () => {
