@@ -17,7 +17,7 @@
 //                                      routing decision (--log-requests), queue.jsonl (the sidecar's queue with
 //                                      each waiting request's reason, every 100 ms while not empty: admin /status),
 //                                      and requests.json (each request's times and failure; ms after `startedAt`).
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ import { outputTokensOf, type Trace } from '../sidecar/replay/trace.ts';
 import { freePort } from '../e2e/harness.ts';
 import type { FleetSpec } from '../sim/spec.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { watchStatus } from './lib/status-watch.ts';
 import { findRealParts, startLlamaSwapBox, startOlla, type LlamaSwapBox, type RealParts } from './lib/real-parts.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 import { startWarmrouteUp, waitUntil } from './lib/warmroute-up.ts';
@@ -204,22 +205,8 @@ function boundFor(trace: Trace, c: Calibration): LowerBound {
 
 /** Diagnosis: the sidecar's queue (each waiting request's reason) every QUEUE_WATCH_MS while it is not empty, from its admin API. */
 const QUEUE_WATCH_MS = 100;
-function watchQueue(adminUrl: string, file: string): { stop(): void } {
-  const out = createWriteStream(file);
-  const timer = setInterval(() => {
-    void fetch(`${adminUrl}/status`)
-      .then((r) => r.json() as Promise<{ queue: unknown[] }>)
-      .then((s) => {
-        if (s.queue.length > 0) out.write(JSON.stringify({ t: new Date().toISOString(), queue: s.queue }) + '\n');
-      })
-      .catch(() => undefined);
-  }, QUEUE_WATCH_MS);
-  return {
-    stop() {
-      clearInterval(timer);
-      out.end();
-    },
-  };
+function watchQueue(adminUrl: string, file: string): { stop(): Promise<void> } {
+  return watchStatus(adminUrl, file, QUEUE_WATCH_MS, (s) => (s.queue.length > 0 ? [{ t: new Date().toISOString(), queue: s.queue }] : []));
 }
 
 async function runTarget(target: TargetName, repeat: number, trace: Trace, parts: RealParts, workDir: string, diagnosis: Diagnosis): Promise<PeerRun> {
@@ -230,7 +217,7 @@ async function runTarget(target: TargetName, repeat: number, trace: Trace, parts
     if (target === 'warmroute') {
       const up = await startWarmrouteUp({ backends: bs.map((b) => ({ name: b.name, kind: 'llama-swap' as const, url: b.url, models: [...MODELS], slots: PARALLEL, max_models: 1 })) }, dir, { fullLog: diagnosis.keepLogs });
       const watching = diagnosis.keepLogs ? watchQueue(up.adminUrl, join(dir, 'queue.jsonl')) : undefined;
-      front = { url: up.url, stop: async () => (watching?.stop(), up.stop()) };
+      front = { url: up.url, stop: async () => (await watching?.stop(), up.stop()) };
     } else if (target === 'olla least-connections') {
       const olla = await startOlla(parts.olla!, { port: await freePort(), endpoints: bs.map((b) => ({ name: b.name, url: b.url })), balancer: 'least-connections', workDir: dir });
       front = { url: olla.proxyUrl, stop: olla.stop };

@@ -13,7 +13,7 @@
 //   LLAMA_SERVER=… GGUF_DIR=… [OLLA=…] npm run bench:sessions [-- --repeat N] [--requests N]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ import type { Trace, TraceRequest } from '../sidecar/replay/trace.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { llamaServerThreadArgs, startOlla, startProcess, type Process } from './lib/real-parts.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
+import { watchStatus } from './lib/status-watch.ts';
 import { startWarmrouteUp, waitUntil } from './lib/warmroute-up.ts';
 
 /** The two real llama-servers (they compute at once: each gets half the cores, llamaServerThreadArgs). */
@@ -242,7 +243,7 @@ async function startFront(target: TargetName, servers: readonly LlamaServer[], p
       dir,
     );
     const watch = watchDecisions(up.adminUrl, join(dir, 'decisions.jsonl'));
-    return { url: up.url, stop: () => (watch.stop(), up.stop()) };
+    return { url: up.url, stop: async () => (await watch.stop(), up.stop()) };
   }
   if (target === 'olla least-connections') {
     const olla = await startOlla(parts.olla!, { port: await freePort(), endpoints: servers.map((s) => ({ name: s.name, url: s.url })), balancer: 'least-connections', workDir: dir });
@@ -263,27 +264,15 @@ async function startFront(target: TargetName, servers: readonly LlamaServer[], p
  * decisions, polled while the run lasts, one JSON line each in the target's work directory.
  */
 const DECISION_WATCH_MS = 200;
-function watchDecisions(adminUrl: string, file: string): { stop(): void } {
+function watchDecisions(adminUrl: string, file: string): { stop(): Promise<void> } {
   const seen = new Set<string>();
-  const out = createWriteStream(file);
-  const timer = setInterval(() => {
-    void fetch(`${adminUrl}/status`)
-      .then((r) => r.json() as Promise<{ decisions: Array<{ requestId: string }> }>)
-      .then((st) => {
-        for (const d of st.decisions) {
-          if (seen.has(d.requestId)) continue;
-          seen.add(d.requestId);
-          out.write(JSON.stringify(d) + '\n');
-        }
-      })
-      .catch(() => undefined);
-  }, DECISION_WATCH_MS);
-  return {
-    stop() {
-      clearInterval(timer);
-      out.end();
-    },
-  };
+  return watchStatus(adminUrl, file, DECISION_WATCH_MS, (s) =>
+    s.decisions.filter((d) => {
+      if (seen.has(d.requestId)) return false;
+      seen.add(d.requestId);
+      return true;
+    }),
+  );
 }
 
 type Served = { requests: { id: string; backend?: string }[] };
