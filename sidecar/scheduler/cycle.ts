@@ -266,7 +266,8 @@ export class DispatchCycle implements Cycle {
   }
 
   knowsLoadTimes(): boolean {
-    return this.states.some((b) => [...b.view.models.values()].some((m) => m.loadMs !== undefined));
+    for (const b of this.states) for (const m of b.view.models.values()) if (m.loadMs !== undefined) return true;
+    return false;
   }
 
   loadEstimateMs(backend: BackendState, model: string): number {

@@ -76,7 +76,6 @@ export function planPrewarms(waiting: readonly Placement[], cycle: Cycle, state:
       if (load < bestLoad) [best, bestLoad] = [b, load];
     }
     if (!best || !(waitMs > bestLoad)) continue;
-    // A hedge bets a load on estimates: not before a load and one of the model's requests were timed.
     if (Number.isFinite(waitMs) && !(cycle.knowsLoadTimes() && cycle.knowsServiceTime(p.model))) continue;
     usedBackends.add(best.name);
     const why = Number.isFinite(waitMs)

@@ -87,7 +87,7 @@ function chooseWarmFirst(p: Placement, ev: Evaluation, cycle: Cycle): Choice {
     const why =
       warmSlot.at < cheapest
         ? `a slot on ${warmSlot.backend}, where ${model} is warm, is expected in ${Math.round(warmSlot.at)} ms, before ${Math.round(cheapest)} ms elsewhere`
-        : `${model} is warm on ${warmSlot.backend} and none of its requests has finished yet: its first finish tells whether another copy is worth a load`;
+        : `${model} is warm or loading on ${warmSlot.backend} and none of its requests has finished yet: its first finish tells whether another copy is worth a load`;
     return { kind: 'wait', why, recheckAt: cycle.now + warmSlot.at };
   }
 
