@@ -7,6 +7,7 @@ import type { BackendSnapshot, ModelState } from './snapshot.ts';
 import type { AccountingSink } from '../scheduler/accounting.ts';
 import type { BackendStatePort } from '../scheduler/port.ts';
 import type { BackendModelView, BackendView } from '../scheduler/types.ts';
+import { advanceMeanLoad, IDLE_MEAN_LOAD, type MeanLoad } from '../scheduler/mean-load.ts';
 import { FailureStreak, type UpstreamFailure } from './failure-evidence.ts';
 
 export type ProbeResult = { ok: true; snapshot: BackendSnapshot } | { ok: false; error: string };
@@ -57,6 +58,8 @@ interface BackendRecord {
   address?: string;
   inFlight: number;
   inFlightByModel: Map<string, number>;
+  /** Running requests (ours and others') averaged over time, advanced at every change (scheduler/mean-load.ts). */
+  meanLoad: MeanLoad;
   lastUsedAt?: number;
   /** Bumped on every change to this record, so its view is rebuilt only then. */
   changes?: number;
@@ -122,7 +125,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
       // A backend removed and added back while its requests drain picks its accounting up again.
       const prev = this.backends.get(spec.name) ?? this.retired.get(spec.name);
       this.retired.delete(spec.name);
-      const rec: BackendRecord = prev ? carryOver(prev, spec) : { spec, models: new Map(), inFlight: 0, inFlightByModel: new Map() };
+      const rec: BackendRecord = prev ? carryOver(prev, spec) : { spec, models: new Map(), inFlight: 0, inFlightByModel: new Map(), meanLoad: IDLE_MEAN_LOAD };
       for (const m of spec.models) if (!rec.models.has(m)) rec.models.set(m, { backendId: spec.aliases[m] ?? m, state: 'cold' });
       next.set(spec.name, rec);
     }
@@ -233,6 +236,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
     const isHealthy = this.isHealthy(rec);
     if (wasHealthy !== isHealthy)
       out.unshift({ backend: name, kind: 'health', from: wasHealthy ? 'up' : 'down', to: isHealthy ? 'up' : 'down' });
+    this.noteLoad(rec, now);
     this.touch(rec);
     return out;
   }
@@ -291,6 +295,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
         m.unconfirmedLoad = true;
       }
     }
+    this.noteLoad(rec, now);
     this.touch(rec);
   }
 
@@ -337,6 +342,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
     const m = rec.models.get(model);
     if (m) m.lastUsedAt = now;
     if (rec.inFlight === 0 && this.retired.get(name) === rec) this.retired.delete(name);
+    this.noteLoad(rec, now);
     this.touch(rec);
   }
 
@@ -366,6 +372,11 @@ export class Datastore implements BackendStatePort, AccountingSink {
     for (const r of this.backends.values()) n += r.inFlight;
     for (const r of this.retired.values()) n += r.inFlight;
     return n;
+  }
+
+  /** The load changed (or may have): advance its time average. The same count as the view's inFlight + externalInFlight. */
+  private noteLoad(rec: BackendRecord, now: number): void {
+    rec.meanLoad = advanceMeanLoad(rec.meanLoad, Math.max(rec.inFlight, rec.snapshot?.inFlight ?? 0), now);
   }
 
   private touch(rec: BackendRecord): void {
@@ -404,6 +415,7 @@ export class Datastore implements BackendStatePort, AccountingSink {
       inFlightByModel: new Map(rec.inFlightByModel),
       externalInFlight: Math.max(0, (snap?.inFlight ?? 0) - rec.inFlight),
       reportedInFlight: snap?.inFlight,
+      meanLoad: rec.meanLoad,
       models,
       loading: snap?.loading ?? false,
       knowsLoaded: snap?.knowsLoaded ?? true,

@@ -6,6 +6,7 @@
 // (a cold model starts loading and the server unloads its least recently used
 // idle model when full). The edge applies every outcome of a call before it
 // calls the core again.
+import { advanceMeanLoad } from './mean-load.ts';
 import type { BackendStatePort } from './port.ts';
 import type { BackendModelView, BackendView, SchedulerOutcome } from './types.ts';
 
@@ -37,7 +38,7 @@ export function acquiredView(v: BackendView, model: string, now: number): Backen
     } else changed.set(model, { ...m, lastUsedAt: now });
     models = changed;
   }
-  return { ...v, inFlight: v.inFlight + 1, inFlightByModel, models, lastUsedAt: now, externalInFlight: externalOf(v, v.inFlight + 1) };
+  return withInFlight({ ...v, inFlightByModel, models, lastUsedAt: now }, v.inFlight + 1, now);
 }
 
 /** A backend after a request for `model` ended there. */
@@ -48,11 +49,14 @@ export function releasedView(v: BackendView, model: string, now: number): Backen
   else inFlightByModel.delete(model);
   const m = v.models.get(model);
   const models = m ? new Map(v.models).set(model, { ...m, lastUsedAt: now }) : v.models;
-  const inFlight = Math.max(0, v.inFlight - 1);
-  return { ...v, inFlight, inFlightByModel, models, lastUsedAt: now, externalInFlight: externalOf(v, inFlight) };
+  return withInFlight({ ...v, inFlightByModel, models, lastUsedAt: now }, Math.max(0, v.inFlight - 1), now);
 }
 
-const externalOf = (v: BackendView, inFlight: number) => Math.max(0, (v.reportedInFlight ?? 0) - inFlight);
+/** `v` with this sidecar's running requests set to `inFlight`, the way the datastore counts them (other clients' are the rest of what the server reported). */
+function withInFlight(v: BackendView, inFlight: number, now: number): BackendView {
+  const externalInFlight = Math.max(0, (v.reportedInFlight ?? 0) - inFlight);
+  return { ...v, inFlight, externalInFlight, meanLoad: advanceMeanLoad(v.meanLoad, inFlight + externalInFlight, now) };
+}
 
 /** The idle model a full server unloads to load `loading`: the least recently used one. */
 function evictionVictim(v: BackendView, loading: string, inFlightByModel: ReadonlyMap<string, number>): string | undefined {

@@ -3,6 +3,7 @@
 // returns what should happen; timers and promises live at the edge.
 import type { ModelState } from '../backends/snapshot.ts';
 import type { Policy, Strategy } from '../policy/schema.ts';
+import type { MeanLoad } from './mean-load.ts';
 
 /** What the scheduler needs to know about one request. */
 export interface RequestInfo {
@@ -33,6 +34,8 @@ export interface BackendView {
   externalInFlight: number;
   /** Requests running there as the server last reported (ours and others'), where it exposes it. */
   reportedInFlight?: number;
+  /** inFlight + externalInFlight averaged over time (mean-load.ts). */
+  meanLoad: MeanLoad;
   /** Models (public names) this backend may serve, with their residency. */
   models: ReadonlyMap<string, BackendModelView>;
   /** Server reports a swap/load in progress. */

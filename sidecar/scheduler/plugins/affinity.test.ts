@@ -3,16 +3,18 @@ import { evaluate } from '../framework.ts';
 import { req, setup } from '../testing/fixtures.ts';
 import { cycleFor, placementOf } from '../testing/cycle.ts';
 import { affinityScorer } from './affinity.ts';
+import { MEAN_LOAD_TIME_CONSTANT_MS } from '../mean-load.ts';
 import { rendezvousOrder } from '../rendezvous.ts';
 
-function scores(homeLoad: number, otherLoad: number) {
+/** Affinity's scores when `homeLoad` and `otherLoad` requests have been running since t = 0, read at `now` (by default long enough for the time averages to reach them). */
+function scores(homeLoad: number, otherLoad: number, now = 20 * MEAN_LOAD_TIME_CONSTANT_MS) {
   const { policy, store } = setup([
     { name: 'home', models: ['a'], slots: 8 },
     { name: 'other', models: ['a'], slots: 8 },
   ]);
   for (let i = 0; i < homeLoad; i++) store.acquire('home', 'a', 0);
   for (let i = 0; i < otherLoad; i++) store.acquire('other', 'a', 0);
-  const c = cycleFor(policy, store, 1, { sessions: { chat: 'home' } });
+  const c = cycleFor(policy, store, now, { sessions: { chat: 'home' } });
   const p = placementOf(req('a', { sessionKey: 'chat' }));
   return Object.fromEntries(affinityScorer.score(p, evaluate([], p, c).options, c));
 }
@@ -27,6 +29,16 @@ describe('affinity scorer', () => {
   it('lets go when the session backend would exceed the bound', () => {
     expect(scores(2, 0)).toEqual({}); // 3 > ⌈1.25 × 3 / 2⌉ = 2
     expect(scores(9, 4)).toEqual({}); // 10 > ⌈1.25 × 14 / 2⌉ = 9
+  });
+
+  it('bounds time-averaged loads: an imbalance of a moment keeps the home, one that lasts lets go', () => {
+    // Nine requests started on the home a second ago, none on the other: the averages are 9 × (1 − e^−0.1) ≈ 0.86 and 0,
+    // one and none in whole requests.
+    expect(scores(9, 0, 1_000)).toEqual({ home: 1 }); // 1 + 1 ≤ ⌈1.25 × 2 / 2⌉ = 2
+    // After one time constant, 9 × (1 − e^−1) ≈ 5.7, six in whole requests: the home is over the bound.
+    expect(scores(9, 0, MEAN_LOAD_TIME_CONSTANT_MS)).toEqual({}); // 6 + 1 > ⌈1.25 × 7 / 2⌉ = 5
+    // A small average beside an idle server is no imbalance: one request that ran 0.9 s averages 0.09, none in whole requests.
+    expect(scores(1, 0, 900)).toEqual({ home: 1 });
   });
 
   it('scores nothing without a session', () => {

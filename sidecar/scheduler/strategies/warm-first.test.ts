@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MEAN_LOAD_TIME_CONSTANT_MS } from '../mean-load.ts';
 import { dispatchOf, down, placed, probe, req, setup } from '../testing/fixtures.ts';
 import { runTrace, type Arrival } from '../testing/trace.ts';
 import { World } from '../testing/world.ts';
@@ -213,20 +214,30 @@ describe('warm-first: session affinity', () => {
     return s;
   }
 
-  it('keeps a conversation on its backend while that backend stays under 1.25× the mean load (bounded loads)', () => {
+  it('keeps a conversation on its backend while that backend stays under 1.25× the mean load (bounded loads, time-averaged)', () => {
     const s = twoWarm();
+    // Far enough apart for the time-averaged loads (mean-load.ts) to reach the loads of the moment.
+    const later = (k: number) => k * 20 * MEAN_LOAD_TIME_CONSTANT_MS;
     const first = dispatchOf(s.sched.submit(req('a', { id: 't1', sessionKey: 'chat' }), 0), 't1')!.record.backend;
     const other = first === 'b1' ? 'b2' : 'b1';
     // Its backend is now one request busier than the other: the next turn stays anyway.
-    const d = dispatchOf(s.sched.submit(req('a', { id: 't2', sessionKey: 'chat' }), 1), 't2')!;
+    const d = dispatchOf(s.sched.submit(req('a', { id: 't2', sessionKey: 'chat' }), later(1)), 't2')!;
     expect(d.record).toMatchObject({ backend: first, reason: 'affinity', sessionKey: 'chat' });
     // Two busier: load wins and the session moves.
-    const moved = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: 'chat' }), 2), 't3')!;
+    const moved = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: 'chat' }), later(2)), 't3')!;
     expect(moved.record).toMatchObject({ backend: other, reason: 'warm' });
     // The table follows the conversation: its new home has one request (t3), the old one none.
-    s.sched.complete('t1', 3, { ok: true, durationMs: 3 });
-    s.sched.complete('t2', 3, { ok: true, durationMs: 3 });
-    expect(dispatchOf(s.sched.submit(req('a', { id: 't4', sessionKey: 'chat' }), 5), 't4')!.record).toMatchObject({ backend: other, reason: 'affinity' });
+    s.sched.complete('t1', later(2) + 1, { ok: true, durationMs: 3 });
+    s.sched.complete('t2', later(2) + 1, { ok: true, durationMs: 3 });
+    expect(dispatchOf(s.sched.submit(req('a', { id: 't4', sessionKey: 'chat' }), later(3)), 't4')!.record).toMatchObject({ backend: other, reason: 'affinity' });
+  });
+
+  it('keeps a conversation on its backend through a moment of imbalance: three turns overlapping there while the other is idle', () => {
+    const s = twoWarm();
+    const first = dispatchOf(s.sched.submit(req('a', { id: 't1', sessionKey: 'chat' }), 0), 't1')!.record.backend;
+    dispatchOf(s.sched.submit(req('a', { id: 't2', sessionKey: 'chat' }), 100), 't2');
+    const d = dispatchOf(s.sched.submit(req('a', { id: 't3', sessionKey: 'chat' }), 200), 't3')!;
+    expect(d.record).toMatchObject({ backend: first, reason: 'affinity' });
   });
 
   it('spreads new conversations: twelve sequential sessions over three idle warm backends land four on each', () => {
