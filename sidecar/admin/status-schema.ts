@@ -33,6 +33,8 @@ export const StatusBackend = z.looseObject({
   maxModels: z.number().nullable(),
   inFlight: z.number(),
   externalInFlight: z.number(),
+  /** Running requests (ours and other clients') averaged over the last ~10 s: what session affinity bounds. */
+  meanLoad: z.number(),
   models: z.record(z.string(), ModelState),
   modelInfo: z.record(z.string(), StatusModelInfo),
 });

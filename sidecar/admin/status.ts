@@ -8,6 +8,7 @@ import type { BackendView, SchedulerCore } from '../scheduler/types.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { FleetEvents } from './events.ts';
 import { sessionTag } from '../log.ts';
+import { meanLoadAt } from '../scheduler/mean-load.ts';
 
 export interface ReloadCounts {
   ok: number;
@@ -46,7 +47,7 @@ export function statusSnapshot(s: StatusSources): { now: number; body: Record<st
     running: s.control.running(),
     inFlight: s.store.totalInFlight(),
     releaseUnderflows: s.store.releaseUnderflows,
-    backends: s.store.views().map((v) => backendJson(v, s)),
+    backends: s.store.views().map((v) => backendJson(v, s, now)),
     models: s.store.modelCatalog(),
     queue: s.scheduler
       .queueSnapshot(now)
@@ -63,7 +64,7 @@ export function statusSnapshot(s: StatusSources): { now: number; body: Record<st
 
 const hashed = (key: string | undefined): string | undefined => (key === undefined ? undefined : sessionTag(key));
 
-function backendJson(v: BackendView, s: StatusSources): Record<string, unknown> {
+function backendJson(v: BackendView, s: StatusSources, now: number): Record<string, unknown> {
   const spec = s.store.spec(v.name);
   const st = s.store.status(v.name);
   return {
@@ -78,6 +79,8 @@ function backendJson(v: BackendView, s: StatusSources): Record<string, unknown> 
     maxModels: Number.isFinite(v.maxModels) ? v.maxModels : null,
     inFlight: v.inFlight,
     externalInFlight: v.externalInFlight,
+    // What session affinity's bounded loads compares (scheduler/mean-load.ts).
+    meanLoad: Math.round(meanLoadAt(v.meanLoad, now) * 100) / 100,
     loading: v.loading,
     sleeping: v.sleeping,
     models: Object.fromEntries([...v.models].map(([k, m]) => [k, m.state])),

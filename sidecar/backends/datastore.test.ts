@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Datastore } from './datastore.ts';
 import { Policy } from '../policy/schema.ts';
 import type { BackendSnapshot } from './snapshot.ts';
+import { MEAN_LOAD_TIME_CONSTANT_MS, meanLoadAt } from '../scheduler/mean-load.ts';
+import { releasedView } from '../scheduler/accounting.ts';
 
 const policy = (extra: Partial<Record<string, unknown>> = {}) =>
   Policy.parse({
@@ -14,6 +16,21 @@ const policy = (extra: Partial<Record<string, unknown>> = {}) =>
 const snap = (models: BackendSnapshot['models'], more: Partial<BackendSnapshot> = {}): BackendSnapshot => ({ healthy: true, models, knowsLoaded: true, loading: false, ...more });
 
 describe('Datastore', () => {
+  it("averages each backend's load over time, ours and other clients' (what session affinity bounds), and the staged views agree", () => {
+    const s = new Datastore(policy());
+    const mean = (now: number) => meanLoadAt(s.views().find((v) => v.name === 'a')!.meanLoad, now);
+    s.acquire('a', 'm1', 0);
+    s.acquire('a', 'm1', 0);
+    expect(mean(MEAN_LOAD_TIME_CONSTANT_MS)).toBeCloseTo(2 * (1 - Math.exp(-1)), 9);
+    // The staged view after a release (accounting.ts) matches the store after the same release.
+    const staged = releasedView(s.views().find((v) => v.name === 'a')!, 'm1', MEAN_LOAD_TIME_CONSTANT_MS);
+    s.release('a', 'm1', MEAN_LOAD_TIME_CONSTANT_MS);
+    expect(meanLoadAt(staged.meanLoad, 3 * MEAN_LOAD_TIME_CONSTANT_MS)).toBeCloseTo(mean(3 * MEAN_LOAD_TIME_CONSTANT_MS), 9);
+    // Another client's three requests, as the server reports them, count too.
+    s.applyProbe('a', { ok: true, snapshot: snap([{ id: 'm1', state: 'warm' }], { inFlight: 4 }) }, 100 * MEAN_LOAD_TIME_CONSTANT_MS);
+    expect(mean(200 * MEAN_LOAD_TIME_CONSTANT_MS)).toBeCloseTo(4, 6);
+  });
+
   it('maps backend ids through aliases and ignores models a listing backend does not list (allowlist)', () => {
     const s = new Datastore(policy());
     s.applyProbe('a', { ok: true, snapshot: snap([{ id: 'qwen3-coder-30b-q4', state: 'warm' }, { id: 'secret-model', state: 'warm' }]) }, 0);

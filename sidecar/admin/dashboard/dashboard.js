@@ -64,7 +64,7 @@
       el('div', { class: 'slotlabel mono' }, b.url, ` · probed ${ago(b.lastProbeAt)}`),
       ...problems,
       el('div', { class: 'slots', title: 'slots: own / other clients / free' }, bar('own', pct(b.inFlight)), bar('other', pct(b.externalInFlight))),
-      el('div', { class: 'slotlabel' }, `slots ${used}/${b.slots} in use: ${b.inFlight} ours, ${b.externalInFlight} other clients'` + (b.maxModels ? ` · at most ${b.maxModels} models` : '')),
+      el('div', { class: 'slotlabel' }, `slots ${used}/${b.slots} in use: ${b.inFlight} ours, ${b.externalInFlight} other clients'; ${b.meanLoad} on average lately` + (b.maxModels ? ` · at most ${b.maxModels} models` : '')),
       el(
         'table',
         {},
