@@ -301,7 +301,7 @@ function toMarkdown(r: PeersResult): string {
       `a load takes ${c.loadMs} ms; ${c.tokensPerSec} tokens/s; first token ${c.ttftMs} ms; prompt processing ${c.prefillMsPerToken.toFixed(3)} ms per token`;
     out.push(
       ...(r.calibrations ?? []).map((c, i) => `Measured on one box ${i === 0 ? 'before' : 'after'} the runs: ${describe(c)}.`),
-      `Lower bound for the trace with the fastest of these figures (${describe(r.calibration)}; \`sidecar/replay/lower-bound.ts\`): **${lb.loads} loads, makespan ${s(lb.makespanMs)} s**.`,
+      `Lower bound for the trace with the fastest of these figures (${describe(r.calibration)}; \`sidecar/replay/lower-bound.ts\`, docs/traces.md): **${lb.loads} loads, makespan ${s(lb.makespanMs)} s** (critical path ${s(lb.criticalPathMs)} s, work / slots ${s(lb.workMs)} s, turns on one-model boxes ${s(lb.turnsMs)} s).`,
       '',
     );
   }

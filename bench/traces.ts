@@ -63,7 +63,7 @@ function traceSection(t: TracesResult['traces'][number]): string[] {
     '',
     `${t.trace.requests} requests (${t.trace.byArrival} by arrival time, ${t.trace.byDependency} after others). Fleet: ${t.fleet!.join('; ')}.`,
     '',
-    `Lower bound: **${lb.loads} loads** (${lb.coldModels} models cold at the start${lb.loads > lb.coldModels ? '; closed loops force the rest through the fleet\'s model capacity' : ''}), **makespan ${s(lb.makespanMs)} s** (critical path ${s(lb.criticalPathMs)} s, work / slots ${s(lb.workMs)} s).` +
+    `Lower bound: **${lb.loads} loads** (${lb.coldModels} models cold at the start${lb.loads > lb.coldModels ? '; closed loops force the rest through the fleet\'s model capacity' : ''}), **makespan ${s(lb.makespanMs)} s** (critical path ${s(lb.criticalPathMs)} s, work / slots ${s(lb.workMs)} s${lb.turnsMs > 0 ? `, turns on one-model boxes ${s(lb.turnsMs)} s` : ''}).` +
       (lb.withinWait ? ` For schedules in which no request waits more than ${s(lb.withinWait.waitBoundMs)} s (the aging bound plus the longest load): **${lb.withinWait.loads} loads** (LB-w).` : ''),
     '',
     '| strategy | loads | loads ÷ LB | loads ÷ LB-w | failed | wait p50 (s) | p90 | max | sidecar queue max (s) | ÷ aging bound | makespan (s) | makespan ÷ LB | replay (ms) | × real time |',

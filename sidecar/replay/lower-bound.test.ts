@@ -85,6 +85,7 @@ describe('lower bound', () => {
     );
     // a loads in 2 s, b in 4 s; service = 100 ms + 100 ms per token after the first.
     // 1: max(0, 2000) + 1100 = 3100; 2: max(3600, 4000) + 100 = 4100; 3: 2000 + 100.
-    expect(lowerBound(trace, fleet)).toEqual({ loads: 2, coldModels: 2, makespanMs: 4100, criticalPathMs: 4100, workMs: 1300, unservable: 0 });
+    // Turns (groups {1}, {2} of the closed loop): a loads, then 1 runs: 2000 + 1100; 2 starts 500 ms after 1 ends: 600.
+    expect(lowerBound(trace, fleet)).toEqual({ loads: 2, coldModels: 2, makespanMs: 4100, criticalPathMs: 4100, workMs: 1300, turnsMs: 3700, unservable: 0 });
   });
 });

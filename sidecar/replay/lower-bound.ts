@@ -7,9 +7,11 @@
 //    request starts no earlier than its arrival (or its dependencies' ends
 //    plus the gap) and no earlier than its model's fastest load, counted once
 //    from time 0 (an oracle pre-loads), then takes its fastest service time;
-//  - makespan ≥ total service time / total slots of the fleet.
+//  - makespan ≥ total service time / total slots of the fleet;
+//  - makespan ≥ the turns closed loops force on one-model boxes (turns-bound.ts).
 import { requestServiceMs, type ServerModel } from './fleet-model.ts';
 import { loadsLowerBound } from './load-bound.ts';
+import { turnsMakespanBoundMs } from './turns-bound.ts';
 import { dependenciesOf, dependencyIndex, release, type Trace, type TraceRequest } from './trace.ts';
 
 export interface LowerBound {
@@ -17,9 +19,11 @@ export interface LowerBound {
   /** Requested models cold everywhere at the start (the loads bound counts at least these). */
   coldModels: number;
   makespanMs: number;
-  /** The two makespan bounds it is the maximum of. */
+  /** The makespan bounds it is the maximum of. */
   criticalPathMs: number;
   workMs: number;
+  /** Closed loops on one-model boxes: the groups' spans with the turns their models take (0 where it does not apply). */
+  turnsMs: number;
   /** Requests no backend serves (they can only be refused; excluded above). */
   unservable: number;
   /** The loads bound for schedules in which no request waits longer than `waitBoundMs` (when asked for). */
@@ -90,14 +94,16 @@ export function lowerBound(trace: Trace, fleet: readonly ServerModel[], waitBoun
     critical = Math.max(critical, end);
   }
   const workMs = work / Math.max(1, totalSlots(fleet));
+  const turnsMs = turnsMakespanBoundMs(trace, fleet);
   const loads = loadsLowerBound(trace, fleet);
   const withinWait = waitBoundMs === undefined ? undefined : { waitBoundMs, loads: loadsLowerBound(trace, fleet, waitBoundMs).loads };
   return {
     loads: loads.loads,
     coldModels: loads.coldModels,
-    makespanMs: Math.round(Math.max(critical, workMs)),
+    makespanMs: Math.round(Math.max(critical, workMs, turnsMs)),
     criticalPathMs: Math.round(critical),
     workMs: Math.round(workMs),
+    turnsMs: Math.round(turnsMs),
     unservable,
     ...(withinWait ? { withinWait } : {}),
   };

@@ -50,7 +50,7 @@ export function renderSummary(s: ReplaySummary): string {
   const lb = s.lowerBound;
   if (lb)
     out.push(
-      `lower bound: ${lb.loads} loads; makespan ${seconds(lb.makespanMs)} (critical path ${seconds(lb.criticalPathMs)}, work / slots ${seconds(lb.workMs)})${lb.unservable ? `; ${lb.unservable} requests no backend serves` : ''}`,
+      `lower bound: ${lb.loads} loads; makespan ${seconds(lb.makespanMs)} (critical path ${seconds(lb.criticalPathMs)}, work / slots ${seconds(lb.workMs)}${lb.turnsMs > 0 ? `, turns on one-model boxes ${seconds(lb.turnsMs)}` : ''})${lb.unservable ? `; ${lb.unservable} requests no backend serves` : ''}`,
     );
   if (lb?.withinWait) out.push(`  ${lb.withinWait.loads} loads for any schedule in which no request waits more than ${seconds(lb.withinWait.waitBoundMs)} (the aging bound plus the longest load)`);
   out.push('');
