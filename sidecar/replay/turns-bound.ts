@@ -10,27 +10,33 @@
 // another: let T_k be the end of group k's last request. Group k's span is
 // [T_{k−1}, T_k]; the spans are disjoint and their lengths add up to at most
 // the makespan. In one span, on one-model boxes:
-//  - A box is, at each instant, resident with or loading at most one model.
-//    Count a model's *box time* on a box: while resident there, or loading
-//    there a load that completes. The box times on one box add up to at most
-//    the span.
-//  - Model m's requests in the group form chains (direct `after` edges between
-//    m's requests). Along its longest chain, m is resident during each
-//    request's service; across each gap between two steps it is either
-//    present throughout (box time ≥ the gap) or absent at some instant, and
-//    then loaded again before the next step (box time ≥ its load time). So
-//    m's box time, summed over boxes, is at least the chain's service plus
-//    min(gap, load) per gap, plus one load before the chain when m is present
-//    on no box at T_{k−1}.
-//  - On each box where m is resident at some instant but was not at T_{k−1},
-//    it was loaded within the span: that box's time for m is at least the load.
-// Whatever boxes each model uses, that is a supply-demand problem: by Hall's
-// condition the span is at least, for every set Q of models, (their demand
-// beyond the loads counted per box + the boxes' load time) / (the boxes Q
+//  - A box is, at each instant, resident with one model, loading one, or
+//    neither. Its resident times and load times add up to at most the span.
+//  - Take one chain of model m's requests in the group (direct `after` edges
+//    between m's requests). During each step's service m is resident
+//    somewhere. Across each gap, either m is resident throughout (resident
+//    time ≥ the gap), or the residence that serves the next step began inside
+//    the gap: a load of m ends in that gap. Those loads end in disjoint gaps,
+//    so they are distinct; one more ends before the first step when m was
+//    neither resident nor loading anywhere at T_{k−1}. A load under way at
+//    T_{k−1} on a box that held m then may end in a gap without costing the
+//    span a whole load; the box the chain's first step runs on is not one of
+//    those, so at most one per other box that held m is forgiven.
+//  - Each box where m is resident at some instant but that did not hold m at
+//    T_{k−1} loaded it within the span. If the chain's first step runs on such
+//    a box, the span holds that load and then the chain's steps and gaps.
+// So for a choice of the boxes each model uses and of what each box held at
+// T_{k−1}, m needs resident time (service + the gaps it stays through) and
+// loads (per gap not stayed through, per new box, at least), each load its
+// load time of box time; the first load on each new box sits on that box.
+// By Hall's condition the span is at least, for every set Q of models,
+// (Q's demand beyond those per-box loads + the boxes' loads) / (the boxes Q
 // uses). The bound is the least such span over every choice of boxes per
-// model and of what each box held at T_{k−1} (for the first group, what it
-// held at the start). Groups whose models some multi-model server also serves
-// are left out (their term is 0), as are groups too large to enumerate.
+// model, of what each box held (for the first group, what it held at the
+// start) and of which gaps each model stays through, and at least the
+// group's own critical path. Groups whose models a multi-model server also
+// serves are left out (their term is their critical path), as are groups too
+// large to enumerate.
 import { requestServiceMs, type ServerModel } from './fleet-model.ts';
 import { precedenceGroups } from './precedence-groups.ts';
 import { dependenciesOf, type Trace, type TraceRequest } from './trace.ts';
@@ -89,22 +95,29 @@ export function groupSpanMs(group: readonly TraceRequest[], fleet: readonly Serv
   const boxes = fleet.filter((s) => models.some((m) => s.models.has(m)));
   if (models.length === 0 || boxes.some((b) => b.maxLoaded !== 1 || [...b.models.values()].filter((m) => m.warmAtStart).length > 1)) return critical;
 
-  // Per model: its fastest load, and its longest chain (service + min(gap, load) per step after the first).
+  // Per model: its fastest load, and one chain of its requests (the longest by service + min(gap, load) per gap):
+  // that chain's service time and its gaps, largest first.
   const fastestLoad = models.map((m) => Math.min(...servers(m).map((s) => s.models.get(m)!.loadMs)));
-  const chain = models.map((m, i) => {
-    const along = new Map<string, number>();
-    let longest = 0;
+  const chains = models.map((m, i) => {
+    const along = new Map<string, { weight: number; service: number; gaps: number[] }>();
+    let longest = { weight: 0, service: 0, gaps: [] as number[] };
     for (const r of servable) {
       if (r.model !== m) continue;
-      let before = 0;
+      let before = { weight: 0, service: 0, gaps: [] as number[] };
       for (const d of dependenciesOf(r)) {
         const dep = inGroup.get(d);
-        if (dep?.model === m) before = Math.max(before, along.get(d)! + Math.min(r.gap_ms ?? 0, fastestLoad[i]!));
+        if (dep?.model !== m) continue;
+        const prior = along.get(d)!;
+        const gap = r.gap_ms ?? 0;
+        const weight = prior.weight + Math.min(gap, fastestLoad[i]!);
+        if (weight >= before.weight) before = { weight, service: prior.service, gaps: [...prior.gaps, gap] };
       }
-      along.set(r.id, before + serviceOf.get(r.id)!);
-      longest = Math.max(longest, along.get(r.id)!);
+      const service = serviceOf.get(r.id)!;
+      const here = { weight: before.weight + service, service: before.service + service, gaps: before.gaps };
+      along.set(r.id, here);
+      if (here.weight > longest.weight) longest = here;
     }
-    return longest;
+    return { service: longest.service, gaps: [...longest.gaps].sort((a, b) => b - a) };
   });
   // loadOn[i][b]: model i's load on box b (undefined where b does not serve it).
   const loadOn = models.map((m) => boxes.map((b) => b.models.get(m)?.loadMs));
@@ -126,41 +139,91 @@ export function groupSpanMs(group: readonly TraceRequest[], fleet: readonly Serv
   let best = Infinity;
   for (const held of product(heldChoices)) {
     for (const sets of product(boxSets)) {
-      best = Math.min(best, turnsSpan(held, sets, chain, fastestLoad, loadOn, boxes.length));
+      best = Math.min(best, turnsSpan(held, sets, chains, fastestLoad, loadOn, boxes.length));
       if (best <= critical) return critical;
     }
   }
   return Math.max(critical, best);
 }
 
+interface Chain {
+  /** Service time of its steps. */
+  readonly service: number;
+  /** Gaps between its steps, largest first. */
+  readonly gaps: readonly number[];
+}
+
+/** How a model's chain begins: on a box that held the model at T_{k−1}, or on a box it is loaded onto first. */
+type Start = 'held' | 'new';
+
 /**
  * Least span for one choice: `held[b]` is the model box b held at T_{k−1}
- * (−1: none of them), `sets[i]` the boxes model i uses (a bitmask).
+ * (−1: none of them), `sets[i]` the boxes model i uses (a bitmask). Each
+ * model's chain starts on a box that held it, or on one it is loaded onto
+ * (then the span is at least that load plus the chain's own length); both are
+ * tried.
  */
-function turnsSpan(held: readonly number[], sets: readonly number[], chain: readonly number[], fastestLoad: readonly number[], loadOn: readonly (readonly (number | undefined)[])[], nBoxes: number): number {
+function turnsSpan(held: readonly number[], sets: readonly number[], chains: readonly Chain[], fastestLoad: readonly number[], loadOn: readonly (readonly (number | undefined)[])[], nBoxes: number): number {
   const fixed = new Array<number>(nBoxes).fill(0);
-  const rest = chain.map((c, i) => {
-    const present = held.includes(i);
-    let demand = c + (present ? 0 : fastestLoad[i]!);
+  const facts = chains.map((_, i) => {
+    let heldUsed = 0;
+    let newBoxes = 0;
+    let firstLoad = Infinity;
     for (let b = 0; b < nBoxes; b++) {
-      if ((sets[i]! & (1 << b)) === 0 || held[b] === i) continue;
-      fixed[b]! += loadOn[i]![b]!;
-      demand -= loadOn[i]![b]!;
+      if ((sets[i]! & (1 << b)) === 0) continue;
+      if (held[b] === i) heldUsed++;
+      else {
+        newBoxes++;
+        fixed[b]! += loadOn[i]![b]!;
+        firstLoad = Math.min(firstLoad, loadOn[i]![b]!);
+      }
     }
-    return Math.max(0, demand);
+    return { heldUsed, newBoxes, firstLoad, absent: held.includes(i) ? 0 : 1 };
   });
-  let span = Math.max(...fixed);
-  // Hall's condition for every set of models: their remaining demand fits in the time their boxes have left.
-  for (let q = 1; q < 1 << chain.length; q++) {
-    let demand = 0;
-    let used = 0;
-    for (let i = 0; i < chain.length; i++) if (q & (1 << i)) [demand, used] = [demand + rest[i]!, used | sets[i]!];
-    let boxTime = 0;
-    let n = 0;
-    for (let b = 0; b < nBoxes; b++) if (used & (1 << b)) [boxTime, n] = [boxTime + fixed[b]!, n + 1];
-    span = Math.max(span, (demand + boxTime) / n);
+  const starts = facts.map((f): Start[] => (f.heldUsed === 0 ? ['new'] : f.newBoxes === 0 ? ['held'] : ['held', 'new']));
+  let best = Infinity;
+  for (const chosen of product(starts)) {
+    let span = Math.max(...fixed);
+    const rest = chains.map((chain, i) => {
+      const f = facts[i]!;
+      // Starting on a new box: that box's load, then the chain's steps and gaps, all inside the span.
+      if (chosen[i] === 'new') span = Math.max(span, f.firstLoad + chain.service + chain.gaps.reduce((sum, g) => sum + g, 0));
+      // A load under way at T_{k−1} on a box that held the model may end in a gap; the box the chain starts on is not one of them.
+      const underWay = chosen[i] === 'new' ? f.heldUsed : f.heldUsed - 1;
+      return flexibleDemand(chain, fastestLoad[i]!, f.absent, underWay, f.newBoxes);
+    });
+    // Hall's condition for every set of models: their remaining demand fits in the time their boxes have left.
+    for (let q = 1; q < 1 << chains.length; q++) {
+      let demand = 0;
+      let used = 0;
+      for (let i = 0; i < chains.length; i++) if (q & (1 << i)) [demand, used] = [demand + rest[i]!, used | sets[i]!];
+      let boxTime = 0;
+      let n = 0;
+      for (let b = 0; b < nBoxes; b++) if (used & (1 << b)) [boxTime, n] = [boxTime + fixed[b]!, n + 1];
+      span = Math.max(span, (demand + boxTime) / n);
+    }
+    best = Math.min(best, span);
   }
-  return span;
+  return best;
+}
+
+/**
+ * A model's box time beyond its first load on each new box, at least: resident
+ * for the chain's service and the gaps it stays through, plus loads for the
+ * rest, choosing the gaps not stayed through (the largest are the cheapest to
+ * leave) to minimise it. Loads: one per gap left, one more when `absent`, less
+ * the loads already under way at T_{k−1} that may end in a gap (`underWay`),
+ * and never fewer than the new boxes (already counted per box).
+ */
+export function flexibleDemand(chain: Chain, loadMs: number, absent: number, underWay: number, newBoxes: number): number {
+  let stayed = chain.gaps.reduce((sum, g) => sum + g, 0);
+  let best = Infinity;
+  for (let left = 0; left <= chain.gaps.length; left++) {
+    if (left > 0) stayed -= chain.gaps[left - 1]!;
+    const loads = Math.max(0, left - underWay) + absent;
+    best = Math.min(best, chain.service + stayed + loadMs * Math.max(0, loads - newBoxes));
+  }
+  return best;
 }
 
 /** Nonempty subsets (bitmasks) of the boxes flagged usable. */
