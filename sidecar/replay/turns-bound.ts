@@ -2,8 +2,9 @@
 // (llama-swap's default, a llama-server per box): the models a precedence
 // group needs must take turns on the boxes, and a box spends a load's time
 // on every model it brings in. The critical path (lower-bound.ts) lets every
-// model be warm at once; on trace `agentic` (three models, two one-model
-// boxes) that is 3.4 s a round where taking turns needs about 4.6.
+// model be warm at once: on trace `agentic` with the real boxes' figures
+// (three models, two one-model boxes, 2.25 s loads) it gives a round the
+// 3.3 s of its polls; a round's span is in fact at least about 4 s.
 //
 // The argument (docs/traces.md, "Taking turns"), for one part of the trace
 // and its precedence groups (precedence-groups.ts), which run one after
