@@ -7,6 +7,7 @@ import { Policy, Strategy } from '../policy/schema.ts';
 import { buildFleetModel } from './fleet-model.ts';
 import { lowerBound } from './lower-bound.ts';
 import { reportOf } from './report.ts';
+import { oneBox } from './testing/one-box.ts';
 import { parseTrace, formatTraceLine, type TraceRequestInput } from './trace.ts';
 import { replayVirtual } from './virtual.ts';
 
@@ -72,10 +73,7 @@ describe('lower bound', () => {
   }, 300_000);
 
   it('counts cold models, the critical path with one load each, and work over slots', () => {
-    const policy = Policy.parse({ backends: [{ name: 'x', kind: 'llama-swap', url: 'http://10.0.0.1:80', models: ['a', 'b'], slots: 1, max_models: 1 }] });
-    const fleet = buildFleetModel(policy, {
-      backends: [{ name: 'x', kind: 'llama-swap', maxLoaded: 1, slots: 1, loadInitMs: 1000, loadGBps: 1, ttftMs: 100, tokensPerSec: 10, models: [{ id: 'a', sizeGB: 1 }, { id: 'b', sizeGB: 3 }] }],
-    });
+    const { fleet } = oneBox('llama-swap', 1, 1, { a: 1, b: 3 });
     const trace = parseTrace(
       [
         '{"id":"1","model":"a","at_ms":0,"prompt_tokens":1,"output_tokens":11}',

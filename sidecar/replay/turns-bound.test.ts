@@ -9,6 +9,7 @@ import { Policy, Strategy } from '../policy/schema.ts';
 import { buildFleetModel } from './fleet-model.ts';
 import { lowerBound } from './lower-bound.ts';
 import { reportOf } from './report.ts';
+import { oneBox } from './testing/one-box.ts';
 import { formatTraceLine, parseTrace, type TraceRequestInput } from './trace.ts';
 import { turnsMakespanBoundMs } from './turns-bound.ts';
 import { replayVirtual } from './virtual.ts';
@@ -71,6 +72,14 @@ function agenticTrace(rounds: readonly (typeof roundArb extends fc.Arbitrary<inf
   return lines.map(formatTraceLine).join('\n');
 }
 
+/** 1 → (2 on a, 3 on b) → 4: three precedence groups, the middle one needing both models. */
+const DIAMOND = [
+  '{"id":"1","model":"a","at_ms":0,"prompt_tokens":1,"output_tokens":1}',
+  '{"id":"2","model":"a","after":"1","prompt_tokens":1,"output_tokens":1}',
+  '{"id":"3","model":"b","after":"1","prompt_tokens":1,"output_tokens":1}',
+  '{"id":"4","model":"a","after":["2","3"],"prompt_tokens":1,"output_tokens":1}',
+].join('\n');
+
 describe('turns bound', () => {
   it('is at or below every strategy on agentic-shaped traces over one-model boxes, and often the binding bound', () => {
     let checked = 0;
@@ -99,18 +108,8 @@ describe('turns bound', () => {
 
   it('charges a load inside a group that needs two models on one box, which the critical path counts once from time 0', () => {
     // One box, a and b load in 2 s each (1 s start + 1 GB at 1 GB/s), every request takes 100 ms.
-    const policy = Policy.parse({ backends: [{ name: 'x', kind: 'llama-swap', url: 'http://10.0.0.1:80', models: ['a', 'b'], slots: 2, max_models: 1 }] });
-    const fleet = buildFleetModel(policy, {
-      backends: [{ name: 'x', kind: 'llama-swap', maxLoaded: 1, slots: 2, loadInitMs: 1000, loadGBps: 1, ttftMs: 100, tokensPerSec: 10, models: [{ id: 'a', sizeGB: 1 }, { id: 'b', sizeGB: 1 }] }],
-    });
-    const trace = parseTrace(
-      [
-        '{"id":"1","model":"a","at_ms":0,"prompt_tokens":1,"output_tokens":1}',
-        '{"id":"2","model":"a","after":"1","prompt_tokens":1,"output_tokens":1}',
-        '{"id":"3","model":"b","after":"1","prompt_tokens":1,"output_tokens":1}',
-        '{"id":"4","model":"a","after":["2","3"],"prompt_tokens":1,"output_tokens":1}',
-      ].join('\n'),
-    );
+    const { policy, fleet } = oneBox('llama-swap', 1, 2, { a: 1, b: 1 });
+    const trace = parseTrace(DIAMOND);
     // Groups {1}, {2, 3}, {4}: a cold at the start, 2000 + 100; then a and b on one box: whichever it holds,
     // the other loads there, 100 + 100 + 2000; then 100. The critical path: 2000 + 100 + 100 + 100.
     expect(turnsMakespanBoundMs(trace, fleet)).toBe(4400);
@@ -119,18 +118,8 @@ describe('turns bound', () => {
   });
 
   it('leaves out groups whose models a server holding several at once also serves', () => {
-    const policy = Policy.parse({ backends: [{ name: 'x', kind: 'ollama', url: 'http://10.0.0.1:80', models: ['a', 'b'], slots: 2, max_models: 2 }] });
-    const fleet = buildFleetModel(policy, {
-      backends: [{ name: 'x', kind: 'ollama', maxLoaded: 2, slots: 2, loadInitMs: 1000, ttftMs: 100, tokensPerSec: 10, models: [{ id: 'a', sizeGB: 1 }, { id: 'b', sizeGB: 1 }] }],
-    });
-    const trace = parseTrace(
-      [
-        '{"id":"1","model":"a","at_ms":0,"prompt_tokens":1,"output_tokens":1}',
-        '{"id":"2","model":"a","after":"1","prompt_tokens":1,"output_tokens":1}',
-        '{"id":"3","model":"b","after":"1","prompt_tokens":1,"output_tokens":1}',
-        '{"id":"4","model":"a","after":["2","3"],"prompt_tokens":1,"output_tokens":1}',
-      ].join('\n'),
-    );
+    const { fleet } = oneBox('ollama', 2, 2, { a: 1, b: 1 });
+    const trace = parseTrace(DIAMOND);
     // Only the critical paths of the groups add up: 100 each.
     expect(turnsMakespanBoundMs(trace, fleet)).toBe(300);
   });
