@@ -4,73 +4,14 @@
 // it, and it is the reason the bound rose in many of those cases.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FleetSpec } from '../../sim/spec.ts';
-import { Policy, Strategy } from '../policy/schema.ts';
-import { buildFleetModel } from './fleet-model.ts';
+import { Strategy } from '../policy/schema.ts';
 import { lowerBound } from './lower-bound.ts';
 import { reportOf } from './report.ts';
+import { agenticTrace, boxArb, oneModelFleet, roundArb } from './testing/agentic-shaped.ts';
 import { oneBox } from './testing/one-box.ts';
-import { formatTraceLine, parseTrace, type TraceRequestInput } from './trace.ts';
+import { parseTrace } from './trace.ts';
 import { turnsMakespanBoundMs } from './turns-bound.ts';
 import { replayVirtual } from './virtual.ts';
-
-const MODELS = ['plan', 'a', 'b', 'c'];
-
-function oneModelFleet(boxes: readonly { models: readonly string[]; warm?: string; loadInitMs: number; tokensPerSec: number; ttftMs: number }[]) {
-  const fleetSpec: FleetSpec = {
-    backends: boxes.map((b, i) => ({
-      name: `box${i}`,
-      kind: 'llama-swap' as const,
-      maxLoaded: 1,
-      slots: 2,
-      loadInitMs: b.loadInitMs,
-      loadGBps: 2,
-      tokensPerSec: b.tokensPerSec,
-      ttftMs: b.ttftMs,
-      models: b.models.map((id) => ({ id, sizeGB: 1, loaded: b.warm === id })),
-    })),
-  };
-  const policy = Policy.parse({ backends: boxes.map((b, i) => ({ name: `box${i}`, kind: 'llama-swap', url: `http://10.0.0.${i + 1}:80`, models: b.models, slots: 2, max_models: 1 })) });
-  return { policy, fleet: buildFleetModel(policy, fleetSpec) };
-}
-
-const boxArb = fc.record({
-  // Mostly boxes that serve every model (the case where models must take turns), sometimes a subset.
-  models: fc.oneof({ arbitrary: fc.constant(MODELS), weight: 3 }, { arbitrary: fc.subarray(MODELS, { minLength: 1 }), weight: 1 }),
-  warm: fc.option(fc.constantFrom(...MODELS), { nil: undefined }),
-  loadInitMs: fc.integer({ min: 0, max: 2500 }),
-  tokensPerSec: fc.integer({ min: 20, max: 400 }),
-  ttftMs: fc.integer({ min: 0, max: 200 }),
-});
-
-const roundArb = fc.array(
-  fc.record({
-    model: fc.constantFrom('a', 'b', 'c'),
-    steps: fc.array(fc.record({ gap: fc.integer({ min: 0, max: 1500 }), out: fc.integer({ min: 1, max: 80 }) }), { minLength: 1, maxLength: 3 }),
-  }),
-  { minLength: 1, maxLength: 3 },
-);
-
-/** Rounds: plan → chains of steps (each on its model) → the next round's plan after every chain's last step. */
-function agenticTrace(rounds: readonly (typeof roundArb extends fc.Arbitrary<infer T> ? T : never)[], planGap: number): string {
-  const lines: TraceRequestInput[] = [];
-  let previous: string[] = [];
-  for (const [k, chains] of rounds.entries()) {
-    const plan = `r${k}-plan`;
-    lines.push({ id: plan, model: 'plan', prompt_tokens: 100, output_tokens: 10, ...(k === 0 ? { at_ms: 0 } : { after: previous, gap_ms: planGap }) });
-    previous = [];
-    for (const [c, chain] of chains.entries()) {
-      let before = plan;
-      for (const [s, step] of chain.steps.entries()) {
-        const id = `r${k}-c${c}-s${s}`;
-        lines.push({ id, model: chain.model, session: `r${k}-c${c}`, prompt_tokens: 100, output_tokens: step.out, after: before, gap_ms: step.gap });
-        before = id;
-      }
-      previous.push(before);
-    }
-  }
-  return lines.map(formatTraceLine).join('\n');
-}
 
 /** 1 → (2 on a, 3 on b) → 4: three precedence groups, the middle one needing both models. */
 const DIAMOND = [
