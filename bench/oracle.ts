@@ -9,22 +9,24 @@
 // Without OR-Tools it says so and writes nothing.
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Strategy } from '../sidecar/policy/schema.ts';
 import type { ServerModel } from '../sidecar/replay/fleet-model.ts';
 import { requestServiceMs } from '../sidecar/replay/fleet-model.ts';
-import { readInputs } from '../sidecar/replay/inputs.ts';
+import { readInputs, readTrace } from '../sidecar/replay/inputs.ts';
 import { lowerBound } from '../sidecar/replay/lower-bound.ts';
 import { reportOf, type RunReport } from '../sidecar/replay/report.ts';
 import { agenticTrace, boxArb, oneModelFleet, roundArb } from '../sidecar/replay/testing/agentic-shaped.ts';
 import { dependenciesOf, parseTrace, type Trace } from '../sidecar/replay/trace.ts';
 import { replayVirtual } from '../sidecar/replay/virtual.ts';
 import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { calibratedFleet, shortenPrompts, type Calibration, type PeersResult } from './peers.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 
 const DIR = fileURLToPath(new URL('./traces/', import.meta.url));
 const SOLVER = fileURLToPath(new URL('./oracle/solve.py', import.meta.url));
+const PEERS_RESULT = fileURLToPath(new URL('./results/peers.json', import.meta.url));
 const PYTHON = process.env.ORACLE_PYTHON ?? 'python3';
 const OURS: Strategy = 'warm-first';
 /** Seconds CP-SAT may search per budget; past it the result is the best schedule found and a proven bound. */
@@ -60,6 +62,7 @@ export interface OracleResult {
   timeLimitS: number;
   traces: OracleTrace[];
   check: SoundnessCheck;
+  peers?: PeersOracle;
   /** Traces left out, and why. */
   skipped: string[];
 }
@@ -94,6 +97,30 @@ export function oracleProblem(trace: Trace, fleet: readonly ServerModel[], maxLo
     })),
     requests,
   };
+}
+
+/** Trace (a) as the committed bench:peers run timed the real parts, and warmroute's runs there. */
+export interface PeersOracle {
+  date: string;
+  calibration: Calibration;
+  lowerBoundMs: number;
+  oracle: OracleAnswer[];
+  runs: Array<{ repeat: number; loads: number; failed: number; makespanMs: number }>;
+}
+
+function peersOracle(): PeersOracle | undefined {
+  if (!existsSync(PEERS_RESULT)) return undefined;
+  const peers = JSON.parse(readFileSync(PEERS_RESULT, 'utf8')) as PeersResult;
+  if (!peers.calibration) return undefined;
+  const timed = calibratedFleet(shortenPrompts(readTrace(`${DIR}agentic.jsonl`)), peers.calibration);
+  // The calibration times loads, not unloads: for a bound, unloading is free.
+  const fleet = timed.fleet.map((s) => ({ ...s, unloadMs: 0 }));
+  const runs = peers.runs.filter((r) => r.target === 'warmroute').map((r) => ({ repeat: r.repeat, loads: r.realLoadsTotal, failed: r.report.failed, makespanMs: r.report.makespanMs }));
+  const lb = lowerBound(timed.trace, fleet);
+  const top = Math.max(lb.loads, ...runs.map((r) => r.loads));
+  const oracle: OracleAnswer[] = [];
+  for (let loads = lb.loads; loads <= top; loads++) oracle.push(solve(oracleProblem(timed.trace, fleet, top), loads));
+  return { date: peers.date, calibration: peers.calibration, lowerBoundMs: lb.makespanMs, oracle, runs };
 }
 
 /**
@@ -197,10 +224,11 @@ export async function runOracle(): Promise<OracleResult | undefined> {
       oracle,
     });
   }
+  const peers = peersOracle();
   const check = soundnessCheck();
   console.error(`bench:oracle: soundness check: ${JSON.stringify(check)}`);
   machine.loadavg1mAtEnd = loadNow();
-  return { date: new Date().toISOString(), command: commandLine('bench:oracle'), machine, solver: `OR-Tools CP-SAT ${version}`, timeLimitS: TIME_LIMIT_S, traces, check, skipped };
+  return { date: new Date().toISOString(), command: commandLine('bench:oracle'), machine, solver: `OR-Tools CP-SAT ${version}`, timeLimitS: TIME_LIMIT_S, traces, check, ...(peers ? { peers } : {}), skipped };
 }
 
 const s = (ms: number | null): string => (ms === null ? '–' : (ms / 1000).toFixed(1));
@@ -248,6 +276,28 @@ function traceSection(t: OracleTrace): string[] {
   return [...out, ''];
 }
 
+function peersSection(p: PeersOracle): string[] {
+  const c = p.calibration;
+  const out = [
+    '## Trace (a) on real parts, as bench:peers timed them',
+    '',
+    `The figures the committed bench:peers run (${p.date}, bench/results/peers.json) measured on the real llama-swap boxes (a load ${c.loadMs} ms, ${c.tokensPerSec} tokens/s, first token ${c.ttftMs} ms, prompt processing ${c.prefillMsPerToken.toFixed(3)} ms per token), with unloading taken as free (the calibration times loads only), so the oracle is a lower bound for those parts as the replay models them (each request its measured service time). Lower bound: ${s(p.lowerBoundMs)} s.`,
+    '',
+    '| at most this many loads | oracle’s least makespan (s) | proven optimal | the oracle’s schedule |',
+    '|---|---|---|---|',
+    ...p.oracle.map((a) => `| ${a.loads} | ${s(a.makespanMs)}${a.status === 'optimal' ? '' : ` (bound ${s(a.boundMs)})`} | ${a.status === 'optimal' ? 'yes' : a.status} | ${a.segments.map((g) => `${g.box}: ${g.model} ${s(g.residentFromMs)}–${s(g.residentToMs)}`).join('; ')} |`),
+    '',
+    '| warmroute run | real loads | failed | makespan (s) | ÷ oracle with at most as many loads |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of p.runs) {
+    const o = [...p.oracle].reverse().find((a) => a.loads <= r.loads);
+    const floor = o ? (o.status === 'optimal' ? o.makespanMs : o.boundMs) : null;
+    out.push(`| ${r.repeat} | ${r.loads} | ${r.failed} | ${s(r.makespanMs)} | ${floor ? (r.makespanMs / floor).toFixed(2) : '–'} |`);
+  }
+  return [...out, ''];
+}
+
 export function oracleMarkdown(r: OracleResult): string {
   const m = r.machine;
   return [
@@ -260,6 +310,7 @@ export function oracleMarkdown(r: OracleResult): string {
     ...(r.skipped.length > 0 ? ['', 'Left out:', ...r.skipped.map((x) => `- ${x}`)] : []),
     '',
     ...r.traces.flatMap(traceSection),
+    ...(r.peers ? peersSection(r.peers) : []),
     '## Soundness check',
     '',
     `${r.check.traces} random agentic-shaped traces over one to three one-model boxes (sidecar/replay/testing/agentic-shaped.ts, seed ${r.check.seed}), every strategy replayed in virtual time. For each count of loads some strategy made, the fastest such run against the oracle given that many loads: ${r.check.checked} pairs; **${r.check.beatenByStrategy}** where a strategy beat the oracle, **${r.check.belowLowerBound}** where the oracle was below the lower bound (both must be 0). The fastest strategy ÷ the oracle: min ${r.check.ratio.min.toFixed(2)}, median ${r.check.ratio.median.toFixed(2)}, max ${r.check.ratio.max.toFixed(2)}.`,
