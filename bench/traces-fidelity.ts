@@ -40,7 +40,8 @@ async function livePair(name: string, strategy: Strategy): Promise<Pair> {
   const fleetSpec: FleetSpec = parseFleet(readFileSync(`${base}.fleet.yaml`, 'utf8'));
   const policyBackends = (parse(readFileSync(`${base}.policy.yaml`, 'utf8')) as { backends: BackendSpec[] }).backends;
   const gw = await startGateway({
-    sims: Object.fromEntries(fleetSpec.backends.map((b) => [b.name, b])),
+    // The fleet files name ports for `warmroute sim --fleet`; here each sim takes a free one.
+    sims: Object.fromEntries(fleetSpec.backends.map(({ port: _port, ...b }) => [b.name, b])),
     policy: { backends: policyBackends.map((b) => ({ ...b, url: `sim:${b.name}`, probe: { interval_ms: 500 } })), scheduler: { ...policy.scheduler, strategy } },
   });
   try {
