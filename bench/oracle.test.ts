@@ -10,19 +10,13 @@ import { readInputs } from '../sidecar/replay/inputs.ts';
 import { reportOf } from '../sidecar/replay/report.ts';
 import { dependenciesOf } from '../sidecar/replay/trace.ts';
 import { replayVirtual } from '../sidecar/replay/virtual.ts';
-import { oracleProblem } from './oracle.ts';
+import { oracleProblem } from './oracle/problem.ts';
 
 const base = fileURLToPath(new URL('./traces/agentic', import.meta.url));
 
-interface Problem {
-  horizonMs: number;
-  boxes: Array<{ name: string; slots: number; unloadMs: number; warm: string | null; loadMs: Record<string, number> }>;
-  requests: Array<{ id: string; model: string; atMs: number | null; after: string[]; gapMs: number; serviceMs: Record<string, number> }>;
-}
-
 describe('bench:oracle problem', () => {
   const { trace, policy, fleet } = readInputs(`${base}.jsonl`, `${base}.policy.yaml`, `${base}.fleet.yaml`);
-  const problem = oracleProblem(trace, fleet, 10) as Problem;
+  const problem = oracleProblem(trace, fleet, 10);
 
   it('carries the fleet model’s boxes: slots, unload time, load time per model, nothing warm', () => {
     expect(problem.boxes.map((b) => b.name)).toEqual(fleet.map((s) => s.name));

@@ -1,0 +1,119 @@
+// bench/results/oracle.md: per trace, the oracle's least makespan per budget
+// of loads beside every strategy; trace (a) as bench:peers timed the real
+// parts; the soundness check.
+import type { Strategy } from '../../sidecar/policy/schema.ts';
+import type { RunReport } from '../../sidecar/replay/report.ts';
+import type { MachineInfo } from '../lib/machine.ts';
+import type { PeersOracle } from './peers.ts';
+import { provenFloorMs, type OracleAnswer } from './problem.ts';
+import type { SoundnessCheck } from './soundness.ts';
+
+const OURS: Strategy = 'warm-first';
+
+export interface OracleTrace {
+  name: string;
+  description: string;
+  lowerBound: { loads: number; makespanMs: number };
+  runs: Array<Pick<RunReport, 'label' | 'loads' | 'makespanMs' | 'failed'>>;
+  oracle: OracleAnswer[];
+}
+
+export interface OracleResult {
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  solver: string;
+  timeLimitS: number;
+  traces: OracleTrace[];
+  check: SoundnessCheck;
+  peers?: PeersOracle;
+  /** Traces left out, and why. */
+  skipped: string[];
+}
+
+const s = (ms: number | null): string => (ms === null ? '–' : (ms / 1000).toFixed(1));
+
+/** The answer for the largest budget up to `loads`: the oracle with at most that many loads. */
+function oracleWithin(answers: readonly OracleAnswer[], loads: number | null): OracleAnswer | undefined {
+  if (loads === null) return undefined;
+  return [...answers].reverse().find((a) => a.loads <= loads);
+}
+
+function traceSection(t: OracleTrace): string[] {
+  const best = t.runs.filter((r) => r.label !== OURS && r.failed === 0).sort((a, b) => a.makespanMs - b.makespanMs)[0];
+  const out = [
+    `## ${t.name}`,
+    '',
+    t.description,
+    '',
+    `Lower bound (sidecar/replay/lower-bound.ts): ${t.lowerBound.loads} loads, makespan ${s(t.lowerBound.makespanMs)} s. Best baseline by makespan: ${best ? `${best.label}, ${best.loads} loads, ${s(best.makespanMs)} s` : '–'}.`,
+    '',
+    '| at most this many loads | oracle’s least makespan (s) | proven optimal | search (s) | the oracle’s schedule |',
+    '|---|---|---|---|---|',
+  ];
+  for (const a of t.oracle) {
+    const plan = a.segments.map((g) => `${g.box}: ${g.model} ${s(g.residentFromMs)}–${s(g.residentToMs)}`).join('; ');
+    out.push(`| ${a.loads} | ${s(a.makespanMs)}${a.status === 'optimal' ? '' : ` (bound ${s(a.boundMs)})`} | ${a.status === 'optimal' ? 'yes' : a.status} | ${a.solveS} | ${plan} |`);
+  }
+  const most = t.oracle.at(-1)?.loads;
+  out.push('', `| strategy | loads | makespan (s) | oracle with at most as many loads (up to ${most}) (s) | makespan ÷ oracle |`, '|---|---|---|---|---|');
+  for (const r of t.runs) {
+    const o = oracleWithin(t.oracle, r.loads);
+    // Where the search was cut short, its proven bound is what a strategy is measured against.
+    const floor = o ? provenFloorMs(o) : null;
+    out.push(`| ${r.label === OURS ? `**${r.label}**` : r.label} | ${r.loads} | ${s(r.makespanMs)} | ${floor === null ? '–' : o?.status === 'optimal' ? s(floor) : `≥ ${s(floor)}`} | ${floor ? (r.makespanMs / floor).toFixed(2) : '–'} |`);
+  }
+  if (best) {
+    // Service times are whole milliseconds in the search (rounded up): a tolerance of 0.1 % for that.
+    const enough = t.oracle.find((a) => a.makespanMs !== null && a.makespanMs <= best.makespanMs * 1.001);
+    out.push(
+      '',
+      enough
+        ? `Fewest loads with which the oracle is no slower than the best baseline (${s(best.makespanMs)} s): **${enough.loads}** (${s(enough.makespanMs)} s).`
+        : `With at most ${t.oracle.at(-1)?.loads} loads the oracle is slower than the best baseline (${s(best.makespanMs)} s).`,
+    );
+  }
+  return [...out, ''];
+}
+
+function peersSection(p: PeersOracle): string[] {
+  const c = p.calibration;
+  const out = [
+    '## Trace (a) on real parts, as bench:peers timed them',
+    '',
+    `The figures the committed bench:peers run (${p.date}, bench/results/peers.json) measured on the real llama-swap boxes (a load ${c.loadMs} ms, ${c.tokensPerSec} tokens/s, first token ${c.ttftMs} ms, prompt processing ${c.prefillMsPerToken.toFixed(3)} ms per token), with unloading taken as free (the calibration times loads only), so the oracle is a lower bound for those parts as the replay models them (each request its measured service time). Lower bound: ${s(p.lowerBoundMs)} s.`,
+    '',
+    '| at most this many loads | oracle’s least makespan (s) | proven optimal | the oracle’s schedule |',
+    '|---|---|---|---|',
+    ...p.oracle.map((a) => `| ${a.loads} | ${s(a.makespanMs)}${a.status === 'optimal' ? '' : ` (bound ${s(a.boundMs)})`} | ${a.status === 'optimal' ? 'yes' : a.status} | ${a.segments.map((g) => `${g.box}: ${g.model} ${s(g.residentFromMs)}–${s(g.residentToMs)}`).join('; ')} |`),
+    '',
+    '| warmroute run | real loads | failed | makespan (s) | ÷ oracle with at most as many loads |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of p.runs) {
+    const o = oracleWithin(p.oracle, r.loads);
+    const floor = o ? provenFloorMs(o) : null;
+    out.push(`| ${r.repeat} | ${r.loads} | ${r.failed} | ${s(r.makespanMs)} | ${floor ? (r.makespanMs / floor).toFixed(2) : '–'} |`);
+  }
+  return [...out, ''];
+}
+
+export function oracleMarkdown(r: OracleResult): string {
+  const m = r.machine;
+  return [
+    '# The exact oracle beside the strategies',
+    '',
+    `- Date: ${r.date}`,
+    `- Command: \`${r.command}\` (${r.solver}, at most ${r.timeLimitS} s per budget)`,
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB; ${m.platform}; Node ${m.node}; load average (1 min) at start ${m.loadavg1mAtStart}, at end ${m.loadavg1mAtEnd}`,
+    '- Method: bench/oracle/solve.py searches every schedule of the replay’s fleet model (one model per box; loads, unloads, slots, arrivals, dependencies and gaps as in virtual time) for the least makespan with at most so many loads. An oracle that knows the trace in advance reaches it; no strategy with that many loads or fewer can finish sooner. The strategies’ figures are the same virtual-time replays as bench:traces. docs/traces.md explains the model.',
+    ...(r.skipped.length > 0 ? ['', 'Left out:', ...r.skipped.map((x) => `- ${x}`)] : []),
+    '',
+    ...r.traces.flatMap(traceSection),
+    ...(r.peers ? peersSection(r.peers) : []),
+    '## Soundness check',
+    '',
+    `${r.check.traces} random agentic-shaped traces over one to three one-model boxes (sidecar/replay/testing/agentic-shaped.ts, seed ${r.check.seed}), every strategy replayed in virtual time. For each count of loads some strategy made, the fastest such run against the oracle given that many loads: ${r.check.checked} pairs; **${r.check.beatenByStrategy}** where a strategy beat the oracle, **${r.check.belowLowerBound}** where the oracle was below the lower bound (both must be 0). The fastest strategy ÷ the oracle: min ${r.check.ratio.min.toFixed(2)}, median ${r.check.ratio.median.toFixed(2)}, max ${r.check.ratio.max.toFixed(2)}.`,
+    '',
+  ].join('\n');
+}
