@@ -22,7 +22,7 @@ describe('bench:oracle problem', () => {
     expect(problem.boxes.map((b) => b.name)).toEqual(fleet.map((s) => s.name));
     for (const [i, b] of problem.boxes.entries()) {
       const s = fleet[i]!;
-      expect(b).toMatchObject({ slots: s.slots, unloadMs: Math.ceil(s.unloadMs), warm: null });
+      expect(b).toMatchObject({ lanes: 1, slots: s.slots, slotScope: s.slotScope, unloadMs: Math.ceil(s.unloadMs), warm: [] });
       for (const m of ['orch', 'explore', 'code']) expect(b.loadMs[m]).toBe(Math.ceil(s.models.get(m)!.loadMs));
     }
   });

@@ -13,16 +13,16 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Strategy } from '../sidecar/policy/schema.ts';
 import { readInputs } from '../sidecar/replay/inputs.ts';
-import { lowerBound } from '../sidecar/replay/lower-bound.ts';
+import { defaultWaitBoundMs, lowerBound } from '../sidecar/replay/lower-bound.ts';
 import { reportOf } from '../sidecar/replay/report.ts';
 import { dependenciesOf } from '../sidecar/replay/trace.ts';
 import { replayVirtual } from '../sidecar/replay/virtual.ts';
 import { commandLine, loadNow, machineInfo } from './lib/machine.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
-import { oracleMarkdown, type OracleResult, type OracleTrace } from './oracle/markdown.ts';
+import { oracleMarkdown, type LoadsWithinWait, type OracleResult, type OracleTrace } from './oracle/markdown.ts';
 import { peersOracle } from './oracle/peers.ts';
 import { oracleProblem, type OracleAnswer } from './oracle/problem.ts';
-import { oracleAvailable, PYTHON, solve, TIME_LIMIT_S } from './oracle/solver.ts';
+import { fewestLoads, oracleAvailable, PYTHON, solve, TIME_LIMIT_S } from './oracle/solver.ts';
 import { soundnessCheck } from './oracle/soundness.ts';
 
 const DIR = fileURLToPath(new URL('./traces/', import.meta.url));
@@ -36,10 +36,23 @@ export async function runOracle(): Promise<OracleResult | undefined> {
   }
   const machine = machineInfo();
   const traces: OracleTrace[] = [];
+  const withinWait: LoadsWithinWait[] = [];
   const skipped: string[] = [];
   for (const file of readdirSync(DIR).filter((f) => f.endsWith('.jsonl')).sort()) {
     const base = `${DIR}${file.replace(/\.jsonl$/, '')}`;
     const { trace, policy, fleet } = readInputs(`${base}.jsonl`, `${base}.policy.yaml`, `${base}.fleet.yaml`);
+    // Where warm-first loads more than LB-w: the fewest loads any schedule makes with every wait within the bound.
+    const waitBoundMs = defaultWaitBoundMs(policy.scheduler.aging_ms, fleet);
+    const lbw = lowerBound(trace, fleet, waitBoundMs);
+    const first = reportOf(replayVirtual(trace, policy, fleet, OURS));
+    if (first.loads !== null && lbw.withinWait && first.loads > lbw.withinWait.loads) {
+      const answer = fewestLoads(oracleProblem(trace, fleet, first.loads), waitBoundMs, first.loads);
+      console.error(`bench:oracle: ${trace.name}, fewest loads with waits within ${waitBoundMs} ms: ${answer.status}, ${answer.loads ?? '–'} (bound ${answer.boundLoads ?? '–'}, ${answer.solveS} s)`);
+      // And with every wait within warm-first's own longest: the same envelope, fewest loads.
+      const sameWait = fewestLoads(oracleProblem(trace, fleet, first.loads), Math.ceil(first.waitMs.max), first.loads);
+      console.error(`bench:oracle: ${trace.name}, fewest loads with waits within ${Math.ceil(first.waitMs.max)} ms: ${sameWait.status}, ${sameWait.loads ?? '–'} (bound ${sameWait.boundLoads ?? '–'}, ${sameWait.solveS} s)`);
+      withinWait.push({ name: trace.name, waitBoundMs, lowerBoundLoads: lbw.loads, lbwLoads: lbw.withinWait.loads, ours: { loads: first.loads, maxWaitMs: first.waitMs.max }, answer, sameWait });
+    }
     const used = fleet.filter((s) => trace.requests.some((r) => s.models.has(r.model)));
     if (used.some((s) => s.maxLoaded !== 1)) {
       skipped.push(`${trace.name}: a box holds more than one model at once (the oracle models one-model boxes)`);
@@ -71,7 +84,7 @@ export async function runOracle(): Promise<OracleResult | undefined> {
   const check = soundnessCheck();
   console.error(`bench:oracle: soundness check: ${JSON.stringify(check)}`);
   machine.loadavg1mAtEnd = loadNow();
-  return { date: new Date().toISOString(), command: commandLine('bench:oracle'), machine, solver: `OR-Tools CP-SAT ${version}`, timeLimitS: TIME_LIMIT_S, traces, check, ...(peers ? { peers } : {}), skipped };
+  return { date: new Date().toISOString(), command: commandLine('bench:oracle'), machine, solver: `OR-Tools CP-SAT ${version}`, timeLimitS: TIME_LIMIT_S, traces, withinWait, check, ...(peers ? { peers } : {}), skipped };
 }
 
 runIfMain(import.meta.url, runOracle, (r) => {

@@ -18,6 +18,18 @@ export interface OracleTrace {
   oracle: OracleAnswer[];
 }
 
+/** The fewest loads within the wait bound, where warm-first loads more than LB-w. */
+export interface LoadsWithinWait {
+  name: string;
+  waitBoundMs: number;
+  lowerBoundLoads: number;
+  lbwLoads: number;
+  ours: { loads: number; maxWaitMs: number };
+  answer: OracleAnswer;
+  /** With every wait within warm-first's own longest wait. */
+  sameWait: OracleAnswer;
+}
+
 export interface OracleResult {
   date: string;
   command: string;
@@ -25,6 +37,7 @@ export interface OracleResult {
   solver: string;
   timeLimitS: number;
   traces: OracleTrace[];
+  withinWait: LoadsWithinWait[];
   check: SoundnessCheck;
   peers?: PeersOracle;
   /** Traces left out, and why. */
@@ -36,7 +49,7 @@ const s = (ms: number | null): string => (ms === null ? '–' : (ms / 1000).toFi
 /** The answer for the largest budget up to `loads`: the oracle with at most that many loads. */
 function oracleWithin(answers: readonly OracleAnswer[], loads: number | null): OracleAnswer | undefined {
   if (loads === null) return undefined;
-  return [...answers].reverse().find((a) => a.loads <= loads);
+  return [...answers].reverse().find((a) => a.loads !== null && a.loads <= loads);
 }
 
 function traceSection(t: OracleTrace): string[] {
@@ -98,6 +111,37 @@ function peersSection(p: PeersOracle): string[] {
   return [...out, ''];
 }
 
+/** A proven lower bound on the fewest loads an answer's question allows. */
+function loadsFloor(a: OracleAnswer): number {
+  return (a.status === 'optimal' ? a.loads : a.boundLoads) ?? 0;
+}
+
+function withinWaitSection(rows: readonly LoadsWithinWait[]): string[] {
+  if (rows.length === 0) return [];
+  const runnable = (a: OracleAnswer): boolean => a.oneCopyPerBox !== false;
+  const out = [
+    '## Fewest loads with every wait within a bound',
+    '',
+    `Where ${OURS} loads more than LB-w: the fewest loads of any schedule in which no request waits longer than the wait bound (the aging bound plus the longest load), and than ${OURS}'s own longest wait; searched over the trace's whole fleet model (boxes holding several models included). In brackets: the longest wait in the oracle's schedule. Within ${OURS}'s longest wait the fewest loads are at least those within the wider bound; where the search there stopped at its time limit, the range runs from that to the fewest in a schedule a server could run that it found, or ${OURS}'s own.`,
+    '',
+    `| trace | LB | LB-w | wait bound (s) | oracle’s fewest loads within it | ${OURS} loads | ${OURS} longest wait (s) | oracle’s fewest loads within that | ${OURS} ÷ oracle, same longest wait |`,
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const w of rows) {
+    const wide = w.answer;
+    const within = wide.status === 'optimal' ? `${wide.loads} (${s(wide.maxWaitMs)} s)` : `≥ ${loadsFloor(wide)}`;
+    const same = w.sameWait;
+    const floor = Math.max(loadsFloor(same), loadsFloor(wide));
+    // warm-first's own run is a schedule within its own longest wait: the fewest are at most its loads.
+    const found = same.loads !== null && runnable(same) ? Math.min(same.loads, w.ours.loads) : w.ours.loads;
+    const exact = found === floor;
+    const sameText = exact ? `${floor}${found === same.loads ? ` (${s(same.maxWaitMs)} s)` : ''}` : `${floor}–${found}`;
+    const ratio = floor > 0 ? `${exact ? '' : '≤ '}${(w.ours.loads / floor).toFixed(2)}` : '–';
+    out.push(`| ${w.name} | ${w.lowerBoundLoads} | ${w.lbwLoads} | ${s(w.waitBoundMs)} | ${within} | ${w.ours.loads} | ${s(w.ours.maxWaitMs)} | ${sameText} | ${ratio} |`);
+  }
+  return [...out, ''];
+}
+
 export function oracleMarkdown(r: OracleResult): string {
   const m = r.machine;
   return [
@@ -110,10 +154,11 @@ export function oracleMarkdown(r: OracleResult): string {
     ...(r.skipped.length > 0 ? ['', 'Left out:', ...r.skipped.map((x) => `- ${x}`)] : []),
     '',
     ...r.traces.flatMap(traceSection),
+    ...withinWaitSection(r.withinWait),
     ...(r.peers ? peersSection(r.peers) : []),
     '## Soundness check',
     '',
-    `${r.check.traces} random agentic-shaped traces over one to three one-model boxes (sidecar/replay/testing/agentic-shaped.ts, seed ${r.check.seed}), every strategy replayed in virtual time. For each count of loads some strategy made, the fastest such run against the oracle given that many loads: ${r.check.checked} pairs; **${r.check.beatenByStrategy}** where a strategy beat the oracle, **${r.check.belowLowerBound}** where the oracle was below the lower bound (both must be 0). The fastest strategy ÷ the oracle: min ${r.check.ratio.min.toFixed(2)}, median ${r.check.ratio.median.toFixed(2)}, max ${r.check.ratio.max.toFixed(2)}.`,
+    `${r.check.traces} random agentic-shaped traces over one to three one-model boxes (sidecar/replay/testing/agentic-shaped.ts, seed ${r.check.seed}), every strategy replayed in virtual time. For each count of loads some strategy made, the fastest such run against the oracle given that many loads: ${r.check.checked} pairs; **${r.check.beatenByStrategy}** where a strategy beat the oracle, **${r.check.belowLowerBound}** where the oracle was below the lower bound (both must be 0). Loads: ${r.check.loadsChecked} runs (warm-first and fifo) against the oracle's fewest loads with every wait within the run's own longest wait: **${r.check.fewerLoadsThanOracle}** with fewer loads (must be 0). The fastest strategy ÷ the oracle: min ${r.check.ratio.min.toFixed(2)}, median ${r.check.ratio.median.toFixed(2)}, max ${r.check.ratio.max.toFixed(2)}.`,
     '',
   ].join('\n');
 }

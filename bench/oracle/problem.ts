@@ -11,10 +11,14 @@ export const OracleProblem = z.strictObject({
   boxes: z.array(
     z.strictObject({
       name: z.string(),
+      /** Models it holds at once (its model limit, at most the trace's models it serves). */
+      lanes: z.number().int().positive(),
       slots: z.number().int().positive(),
+      /** Whether the slots are per model or shared by the box's models. */
+      slotScope: z.enum(['model', 'server']),
       unloadMs: z.number().int().min(0),
-      /** The trace's model this box holds at the start (a first residency with no load). */
-      warm: z.string().nullable(),
+      /** The trace's models this box holds at the start (each a first residency with no load). */
+      warm: z.array(z.string()),
       /** Load time per model of the trace this box serves. */
       loadMs: z.record(z.string(), z.number().int().min(0)),
     }),
@@ -34,13 +38,21 @@ export const OracleProblem = z.strictObject({
 export type OracleProblem = z.infer<typeof OracleProblem>;
 
 export const OracleAnswer = z.strictObject({
-  loads: z.number().int().min(0),
+  minimize: z.enum(['makespan', 'loads']),
+  /** The budget (minimising the makespan), or the fewest loads found (minimising loads). */
+  loads: z.number().int().min(0).nullable(),
   status: z.enum(['optimal', 'feasible', 'infeasible', 'unknown', 'model_invalid']),
   makespanMs: z.number().nullable(),
-  /** A proven lower bound on the makespan with at most `loads` loads (null when the budget admits no schedule). */
+  /** Minimising the makespan: a proven lower bound on it with at most `loads` loads (null when the budget admits no schedule). */
   boundMs: z.number().nullable(),
+  /** Minimising loads: a proven lower bound on them. */
+  boundLoads: z.number().nullable(),
+  /** The longest wait in the schedule found. */
+  maxWaitMs: z.number().nullable(),
   solveS: z.number(),
   loadsUsed: z.number().int().optional(),
+  /** Whether the schedule found holds at most one copy of a model on a box at a time (a server could run it). */
+  oneCopyPerBox: z.boolean().optional(),
   segments: z.array(z.strictObject({ box: z.string(), model: z.string(), loaded: z.boolean(), loadStartMs: z.number(), residentFromMs: z.number(), residentToMs: z.number() })),
 });
 export type OracleAnswer = z.infer<typeof OracleAnswer>;
@@ -72,9 +84,11 @@ export function oracleProblem(trace: Trace, fleet: readonly ServerModel[], maxLo
     horizonMs,
     boxes: boxes.map((b) => ({
       name: b.name,
+      lanes: Math.min(b.maxLoaded, [...b.models.keys()].filter((m) => models.has(m)).length),
       slots: b.slots,
+      slotScope: b.slotScope,
       unloadMs: Math.ceil(b.unloadMs),
-      warm: [...b.models.values()].find((m) => m.warmAtStart && models.has(m.name))?.name ?? null,
+      warm: [...b.models.values()].filter((m) => m.warmAtStart && models.has(m.name)).map((m) => m.name),
       loadMs: Object.fromEntries([...b.models.values()].filter((m) => models.has(m.name)).map((m) => [m.name, Math.ceil(m.loadMs)])),
     })),
     requests,

@@ -1,28 +1,40 @@
-"""The exact oracle for a trace on boxes that hold one model at a time.
+"""The exact oracle for a trace on the replay's fleet model.
 
-Reads a problem (bench/oracle.ts writes it from the trace and the fleet model,
-so service and load times are the replay's own) on stdin, and a budget of
-loads on the command line; prints, as JSON, the least makespan any schedule
-reaches with at most that many loads, and that schedule. CP-SAT (OR-Tools)
-searches every schedule of the fleet model, not only those a strategy would
-make:
+Reads a problem on stdin (bench:oracle writes it from the trace and the fleet
+model, so service, load and unload times are the replay's own) and prints, as
+JSON, the best schedule for one question:
 
-  - Each box runs a sequence of residencies ("segments"), one model each: a
-    load (its load time), then the model is resident until the segment ends.
-    Between two segments the box unloads (its unload time). A model warm at
-    the start is a first segment with no load. Loads = segments with a load.
-  - Each request runs inside one segment of its model, on that box's slots
-    (at most `slots` at once per segment), for its service time on that box,
-    no earlier than its arrival, or than its dependencies' ends plus its gap.
-  - Makespan = the last request's end. Minimised.
+  --minimize makespan --loads L         the least makespan with at most L loads
+  --minimize loads [--max-wait-ms W] [--max-makespan-ms M] --segments S
+                                        the fewest loads with every request's
+                                        wait within W and the makespan within M
 
-Every schedule the virtual-time replay can produce is one of these (it also
-waits for a box to go idle before a swap, which only adds constraints), so
-the optimum is a lower bound for any strategy with at most that many loads,
-and it is reached by an oracle that knows the trace in advance. When the
-time limit ends the search first, `boundMs` is still a valid lower bound.
+CP-SAT (OR-Tools) searches every schedule of the fleet model, not only those a
+strategy would make:
 
-  python3 bench/oracle/solve.py --loads 7 [--time-limit 60] < problem.json
+  - A box holds up to `lanes` models at once (its model limit). Each lane runs
+    a sequence of residencies ("segments"), one model each: a load (its load
+    time), then the model resident until the segment ends, then an unload (its
+    unload time) before the lane's next load. A box loads one model at a time.
+    The search may put one model in two lanes of a box at once, which servers
+    do not do (forbidding it made the search far slower); that only widens what
+    it searches, so the answers stay bounds, and `oneCopyPerBox` says whether
+    the schedule found is one a server could run.
+    A model warm at the start is a first segment with no load. Loads = the
+    segments with a load.
+  - Each request runs inside one segment of its model, within the slots (per
+    segment, or per box when the box's slots are shared by its models), for
+    its service time on that box, no earlier than its arrival, or than its
+    dependencies' ends plus its gap. Its wait is from then to its start.
+  - Makespan = the last request's end.
+
+Every schedule the virtual-time replay can produce is one of these (the replay
+also waits for a model to go idle before it unloads it, and queues unloads with
+loads, which only adds constraints), so each answer bounds every strategy:
+none with at most L loads finishes before the least makespan for L, and none
+whose waits stay within W makes fewer than the fewest loads for W. An oracle
+that knows the trace in advance reaches them. When the time limit ends the
+search first, `boundMs` / `boundLoads` is still a valid bound.
 """
 
 import argparse
@@ -32,47 +44,60 @@ import sys
 from ortools.sat.python import cp_model
 
 
-def solve(problem, max_loads, time_limit_s):
+def build(problem, segments_per_lane):
     boxes = problem["boxes"]
     requests = problem["requests"]
     horizon = problem["horizonMs"]
     m = cp_model.CpModel()
 
-    # Segments per box: a warm first one if any, then up to max_loads loaded ones (no box can use more).
     segments = []
     for b, box in enumerate(boxes):
-        previous = None
         models = sorted(box["loadMs"].keys())
-        slots = [("warm", box["warm"])] if box["warm"] else []
-        slots += [("load", None)] * max_loads
-        for j, (kind, warm) in enumerate(slots):
-            used = m.NewConstant(1) if kind == "warm" else m.NewBoolVar(f"used_{b}_{j}")
-            holds = {mo: (m.NewConstant(1 if mo == warm else 0) if kind == "warm" else m.NewBoolVar(f"holds_{b}_{j}_{mo}")) for mo in models}
-            if kind == "load":
-                m.Add(sum(holds.values()) == used)
-            load_start = m.NewIntVar(0, horizon, f"load_start_{b}_{j}")
-            resident_from = m.NewIntVar(0, horizon, f"resident_from_{b}_{j}")
-            resident_to = m.NewIntVar(0, horizon, f"resident_to_{b}_{j}")
-            if kind == "warm":
-                m.Add(load_start == 0)
-                m.Add(resident_from == 0)
-            else:
-                m.Add(resident_from == load_start + sum(box["loadMs"][mo] * holds[mo] for mo in models))
-            m.Add(resident_to >= resident_from)
-            if previous is not None:
-                m.AddImplication(used, previous["used"])
-                m.Add(load_start >= previous["resident_to"] + box["unloadMs"]).OnlyEnforceIf(used)
-                # Reloading the model a box already holds never helps.
-                for mo in models:
-                    m.AddBoolOr([holds[mo].Not(), previous["holds"][mo].Not()])
-            seg = {"box": b, "kind": kind, "used": used, "holds": holds, "load_start": load_start, "resident_from": resident_from, "resident_to": resident_to, "runs": []}
-            segments.append(seg)
-            previous = seg
-    m.Add(sum(s["used"] for s in segments if s["kind"] == "load") <= max_loads)
+        loads_here = []
+        for lane in range(box["lanes"]):
+            warm = box["warm"][lane] if lane < len(box["warm"]) else None
+            kinds = ([("warm", warm)] if warm else []) + [("load", None)] * segments_per_lane
+            previous = None
+            for j, (kind, warm_model) in enumerate(kinds):
+                name = f"{b}_{lane}_{j}"
+                used = m.NewConstant(1) if kind == "warm" else m.NewBoolVar(f"used_{name}")
+                holds = {mo: (m.NewConstant(1 if mo == warm_model else 0) if kind == "warm" else m.NewBoolVar(f"holds_{name}_{mo}")) for mo in models}
+                resident_from = m.NewIntVar(0, horizon, f"resident_from_{name}")
+                resident_to = m.NewIntVar(0, horizon, f"resident_to_{name}")
+                load_start = m.NewIntVar(0, horizon, f"load_start_{name}")
+                if kind == "warm":
+                    m.Add(load_start == 0)
+                    m.Add(resident_from == 0)
+                else:
+                    m.Add(sum(holds.values()) == used)
+                    load_ms = m.NewIntVar(0, max(box["loadMs"].values()), f"load_ms_{name}")
+                    m.Add(load_ms == sum(box["loadMs"][mo] * holds[mo] for mo in models))
+                    m.Add(resident_from == load_start + load_ms)
+                    loads_here.append(m.NewOptionalIntervalVar(load_start, load_ms, resident_from, used, f"load_{name}"))
+                m.Add(resident_to >= resident_from)
+                if previous is not None:
+                    m.AddImplication(used, previous["used"])
+                    m.Add(load_start >= previous["resident_to"] + box["unloadMs"]).OnlyEnforceIf(used)
+                    # Reloading the model a lane already holds never helps.
+                    for mo in models:
+                        m.AddBoolOr([holds[mo].Not(), previous["holds"][mo].Not()])
+                seg = {"box": b, "lane": lane, "kind": kind, "used": used, "holds": holds, "load_start": load_start, "resident_from": resident_from, "resident_to": resident_to, "runs": []}
+                segments.append(seg)
+                previous = seg
+        if len(loads_here) > 1:
+            m.AddNoOverlap(loads_here)
+        if box["lanes"] > 1:
+            # The lanes are interchangeable: order them by their first load (or warm model) to search each arrangement once.
+            here = [s for s in segments if s["box"] == b]
+            firsts = [next(s for s in here if s["lane"] == lane) for lane in range(box["lanes"])]
+            for a, c in zip(firsts, firsts[1:]):
+                if a["kind"] == "load" and c["kind"] == "load":
+                    m.Add(a["load_start"] <= c["load_start"])
+    loads = sum(s["used"] for s in segments if s["kind"] == "load")
 
-    start, end = {}, {}
+    start, end, ready = {}, {}, {}
+    by_box_runs = {b: [] for b in range(len(boxes))}
     for r in requests:
-        services = r["serviceMs"]
         st = m.NewIntVar(0, horizon, f"start_{r['id']}")
         en = m.NewIntVar(0, horizon, f"end_{r['id']}")
         start[r["id"]], end[r["id"]] = st, en
@@ -81,42 +106,75 @@ def solve(problem, max_loads, time_limit_s):
             box = boxes[s["box"]]
             if r["model"] not in s["holds"]:
                 continue
-            x = m.NewBoolVar(f"runs_{r['id']}_{s['box']}_{len(s['runs'])}")
+            service = r["serviceMs"][box["name"]]
+            x = m.NewBoolVar(f"runs_{r['id']}_{s['box']}_{s['lane']}_{len(s['runs'])}")
             m.AddImplication(x, s["holds"][r["model"]])
             m.Add(st >= s["resident_from"]).OnlyEnforceIf(x)
             m.Add(en <= s["resident_to"]).OnlyEnforceIf(x)
-            m.Add(en == st + services[box["name"]]).OnlyEnforceIf(x)
-            s["runs"].append(m.NewOptionalIntervalVar(st, services[box["name"]], en, x, f"run_{r['id']}_{s['box']}_{len(s['runs'])}"))
+            run = m.NewOptionalIntervalVar(st, service, en, x, f"run_{r['id']}_{s['box']}_{s['lane']}_{len(s['runs'])}")
+            s["runs"].append(run)
+            by_box_runs[s["box"]].append(run)
             choices.append(x)
         if not choices:
             raise SystemExit(f"request {r['id']}: no box serves model {r['model']}")
         m.AddExactlyOne(choices)
-    for s in segments:
-        if s["runs"]:
-            m.AddCumulative(s["runs"], [1] * len(s["runs"]), boxes[s["box"]]["slots"])
+    for b, box in enumerate(boxes):
+        if box["slotScope"] == "server":
+            if by_box_runs[b]:
+                m.AddCumulative(by_box_runs[b], [1] * len(by_box_runs[b]), box["slots"])
+        else:
+            for s in segments:
+                if s["box"] == b and s["runs"]:
+                    m.AddCumulative(s["runs"], [1] * len(s["runs"]), box["slots"])
     for r in requests:
-        if r["atMs"] is not None:
-            m.Add(start[r["id"]] >= r["atMs"])
-        for d in r["after"]:
-            m.Add(start[r["id"]] >= end[d] + r["gapMs"])
+        rd = m.NewIntVar(0, horizon, f"ready_{r['id']}")
+        if r["after"]:
+            latest = m.NewIntVar(0, horizon, f"deps_end_{r['id']}")
+            m.AddMaxEquality(latest, [end[d] for d in r["after"]])
+            m.Add(rd == latest + r["gapMs"])
+        else:
+            m.Add(rd == (r["atMs"] or 0))
+        if r["atMs"] is not None and r["after"]:
+            m.Add(rd >= r["atMs"])
+        m.Add(start[r["id"]] >= rd)
+        ready[r["id"]] = rd
 
     makespan = m.NewIntVar(0, horizon, "makespan")
     m.AddMaxEquality(makespan, list(end.values()))
     # A residency past the last end changes nothing; ending it there keeps the schedule readable.
     for s in segments:
         m.Add(s["resident_to"] <= makespan)
-    m.Minimize(makespan)
+    return m, segments, loads, makespan, start, ready
+
+
+def solve(problem, args):
+    segments_per_lane = args.loads if args.minimize == "makespan" else args.segments
+    m, segments, loads, makespan, start, ready = build(problem, segments_per_lane)
+    if args.max_wait_ms is not None:
+        for rid in start:
+            m.Add(start[rid] <= ready[rid] + args.max_wait_ms)
+    if args.max_makespan_ms is not None:
+        m.Add(makespan <= args.max_makespan_ms)
+    if args.minimize == "makespan":
+        m.Add(loads <= args.loads)
+        m.Minimize(makespan)
+    else:
+        m.Minimize(loads)
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.max_time_in_seconds = args.time_limit
     solver.parameters.num_workers = 2
     status = solver.Solve(m)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    bound = int(round(solver.BestObjectiveBound())) if status not in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) else None
     out = {
-        "loads": max_loads,
+        "minimize": args.minimize,
+        "loads": args.loads if args.minimize == "makespan" else (solver.Value(loads) if found else None),
         "status": solver.StatusName(status).lower(),
         "makespanMs": solver.Value(makespan) if found else None,
-        "boundMs": int(solver.BestObjectiveBound()) if status != cp_model.INFEASIBLE else None,
+        "boundMs": bound if args.minimize == "makespan" else None,
+        "boundLoads": bound if args.minimize == "loads" else None,
+        "maxWaitMs": (max(solver.Value(start[r]) - solver.Value(ready[r]) for r in start) if found else None),
         "solveS": round(solver.WallTime(), 2),
         "segments": [],
     }
@@ -125,17 +183,27 @@ def solve(problem, max_loads, time_limit_s):
             if not solver.Value(s["used"]):
                 continue
             model = next(mo for mo, h in s["holds"].items() if solver.Value(h))
-            out["segments"].append({"box": boxes[s["box"]]["name"], "model": model, "loaded": s["kind"] == "load", "loadStartMs": solver.Value(s["load_start"]), "residentFromMs": solver.Value(s["resident_from"]), "residentToMs": solver.Value(s["resident_to"])})
+            out["segments"].append({"box": problem["boxes"][s["box"]]["name"], "model": model, "loaded": s["kind"] == "load", "loadStartMs": solver.Value(s["load_start"]), "residentFromMs": solver.Value(s["resident_from"]), "residentToMs": solver.Value(s["resident_to"])})
         out["loadsUsed"] = sum(1 for s in out["segments"] if s["loaded"])
+        out["oneCopyPerBox"] = not any(
+            a["box"] == c["box"] and a["model"] == c["model"] and a["loadStartMs"] < c["residentToMs"] and c["loadStartMs"] < a["residentToMs"]
+            for i, a in enumerate(out["segments"]) for c in out["segments"][i + 1:]
+        )
     return out
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loads", type=int, required=True)
+    parser.add_argument("--minimize", choices=["makespan", "loads"], default="makespan")
+    parser.add_argument("--loads", type=int, help="the budget of loads (--minimize makespan)")
+    parser.add_argument("--segments", type=int, default=8, help="residencies per lane searched (--minimize loads)")
+    parser.add_argument("--max-wait-ms", type=int)
+    parser.add_argument("--max-makespan-ms", type=int)
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args()
-    json.dump(solve(json.load(sys.stdin), args.loads, args.time_limit), sys.stdout)
+    if args.minimize == "makespan" and args.loads is None:
+        parser.error("--minimize makespan needs --loads")
+    json.dump(solve(json.load(sys.stdin), args), sys.stdout)
     sys.stdout.write("\n")
 
 

@@ -17,7 +17,16 @@ export function oracleAvailable(): string | undefined {
 
 /** The least makespan with at most `loads` loads. */
 export function solve(problem: OracleProblem, loads: number, timeLimitS = TIME_LIMIT_S): OracleAnswer {
-  const r = spawnSync(PYTHON, [SOLVER, '--loads', String(loads), '--time-limit', String(timeLimitS)], { input: JSON.stringify(problem), encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-  if (r.status !== 0) throw new Error(`solve.py --loads ${loads} failed: ${r.stderr}`);
+  return run(problem, ['--minimize', 'makespan', '--loads', String(loads)], timeLimitS);
+}
+
+/** The fewest loads with every wait within `maxWaitMs` (searching up to `segments` residencies per model place). */
+export function fewestLoads(problem: OracleProblem, maxWaitMs: number, segments: number, timeLimitS = TIME_LIMIT_S): OracleAnswer {
+  return run(problem, ['--minimize', 'loads', '--max-wait-ms', String(maxWaitMs), '--segments', String(segments)], timeLimitS);
+}
+
+function run(problem: OracleProblem, args: readonly string[], timeLimitS: number): OracleAnswer {
+  const r = spawnSync(PYTHON, [SOLVER, ...args, '--time-limit', String(timeLimitS)], { input: JSON.stringify(problem), encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) throw new Error(`solve.py ${args.join(' ')} failed: ${r.stderr}`);
   return OracleAnswer.parse(JSON.parse(r.stdout));
 }

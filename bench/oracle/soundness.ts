@@ -2,7 +2,9 @@
 // one-model boxes, for each count of loads some strategy made, the fastest
 // strategy run with that count must not beat the oracle given that many
 // loads, and the oracle must not beat the lower bound. A breach would mean the
-// search's model of the fleet misses something the replay does.
+// search's model of the fleet misses something the replay does. Likewise for
+// loads: no run makes fewer loads than the oracle's fewest with every wait
+// within that run's longest wait.
 import fc from 'fast-check';
 import { Strategy } from '../../sidecar/policy/schema.ts';
 import { lowerBound } from '../../sidecar/replay/lower-bound.ts';
@@ -11,7 +13,7 @@ import { agenticTrace, boxArb, oneModelFleet, roundArb } from '../../sidecar/rep
 import { parseTrace } from '../../sidecar/replay/trace.ts';
 import { replayVirtual } from '../../sidecar/replay/virtual.ts';
 import { oracleProblem, provenFloorMs } from './problem.ts';
-import { solve } from './solver.ts';
+import { fewestLoads, solve } from './solver.ts';
 
 /** Random traces checked (the seed fixes them). */
 const CHECK_TRACES = Number(process.env.ORACLE_CHECK_TRACES ?? 60);
@@ -28,13 +30,17 @@ export interface SoundnessCheck {
   beatenByStrategy: number;
   /** The oracle below the lower bound's makespan. */
   belowLowerBound: number;
+  /** Runs compared with the oracle's fewest loads within the run's longest wait. */
+  loadsChecked: number;
+  /** Runs with fewer loads than that. */
+  fewerLoadsThanOracle: number;
   /** The fastest strategy's makespan ÷ the oracle's, over the pairs the search proved optimal. */
   ratio: { min: number; median: number; max: number };
 }
 
 export function soundnessCheck(): SoundnessCheck {
   const cases = fc.sample(fc.tuple(fc.array(boxArb, { minLength: 1, maxLength: 3 }), fc.array(roundArb, { minLength: 2, maxLength: 4 }), fc.integer({ min: 0, max: 300 })), { numRuns: CHECK_TRACES, seed: CHECK_SEED });
-  const check: SoundnessCheck = { traces: 0, seed: CHECK_SEED, checked: 0, beatenByStrategy: 0, belowLowerBound: 0, ratio: { min: 0, median: 0, max: 0 } };
+  const check: SoundnessCheck = { traces: 0, seed: CHECK_SEED, checked: 0, beatenByStrategy: 0, belowLowerBound: 0, loadsChecked: 0, fewerLoadsThanOracle: 0, ratio: { min: 0, median: 0, max: 0 } };
   const ratios: number[] = [];
   for (const [boxes, rounds, planGap] of cases) {
     const { policy, fleet } = oneModelFleet(boxes);
@@ -42,13 +48,20 @@ export function soundnessCheck(): SoundnessCheck {
     if (trace.requests.some((r) => !fleet.some((s) => s.models.has(r.model)))) continue;
     check.traces++;
     const fastest = new Map<number, number>();
-    for (const s of Strategy.options) {
-      const r = reportOf(replayVirtual(trace, policy, fleet, s));
-      if (r.failed === 0 && r.loads !== null) fastest.set(r.loads, Math.min(fastest.get(r.loads) ?? Infinity, r.makespanMs));
-    }
-    const lb = lowerBound(trace, fleet);
     // The search rounds each service time up to a whole millisecond.
     const slack = trace.requests.length;
+    for (const s of Strategy.options) {
+      const r = reportOf(replayVirtual(trace, policy, fleet, s));
+      if (r.failed > 0 || r.loads === null) continue;
+      fastest.set(r.loads, Math.min(fastest.get(r.loads) ?? Infinity, r.makespanMs));
+      if (s !== 'warm-first' && s !== 'fifo') continue;
+      const a = fewestLoads(oracleProblem(trace, fleet, r.loads), Math.ceil(r.waitMs.max) + slack, r.loads, CHECK_TIME_LIMIT_S);
+      const floor = a.status === 'optimal' ? a.loads : a.boundLoads;
+      if (floor === null) continue;
+      check.loadsChecked++;
+      if (r.loads < floor) check.fewerLoadsThanOracle++;
+    }
+    const lb = lowerBound(trace, fleet);
     for (const [loads, makespan] of fastest) {
       const a = solve(oracleProblem(trace, fleet, loads), loads, CHECK_TIME_LIMIT_S);
       const floor = provenFloorMs(a);
