@@ -39,6 +39,8 @@ export type OracleProblem = z.infer<typeof OracleProblem>;
 
 export const OracleAnswer = z.strictObject({
   minimize: z.enum(['makespan', 'loads']),
+  /** Only schedules in which every load starts while a request it serves waits. */
+  demandDriven: z.boolean(),
   /** The budget (minimising the makespan), or the fewest loads found (minimising loads). */
   loads: z.number().int().min(0).nullable(),
   status: z.enum(['optimal', 'feasible', 'infeasible', 'unknown', 'model_invalid']),

@@ -8,6 +8,9 @@ JSON, the best schedule for one question:
   --minimize loads [--max-wait-ms W] [--max-makespan-ms M] --segments S
                                         the fewest loads with every request's
                                         wait within W and the makespan within M
+  --demand-driven                       only schedules in which every load
+                                        starts while a request it serves waits
+                                        (no loading ahead of demand)
 
 CP-SAT (OR-Tools) searches every schedule of the fleet model, not only those a
 strategy would make:
@@ -44,7 +47,7 @@ import sys
 from ortools.sat.python import cp_model
 
 
-def build(problem, segments_per_lane):
+def build(problem, segments_per_lane, demand_driven):
     boxes = problem["boxes"]
     requests = problem["requests"]
     horizon = problem["horizonMs"]
@@ -108,6 +111,7 @@ def build(problem, segments_per_lane):
                 continue
             service = r["serviceMs"][box["name"]]
             x = m.NewBoolVar(f"runs_{r['id']}_{s['box']}_{s['lane']}_{len(s['runs'])}")
+            s.setdefault("serves", []).append((r["id"], x))
             m.AddImplication(x, s["holds"][r["model"]])
             m.Add(st >= s["resident_from"]).OnlyEnforceIf(x)
             m.Add(en <= s["resident_to"]).OnlyEnforceIf(x)
@@ -139,6 +143,18 @@ def build(problem, segments_per_lane):
         m.Add(start[r["id"]] >= rd)
         ready[r["id"]] = rd
 
+    if demand_driven:
+        # Every load starts while one of the requests it serves has been released and waits.
+        for s in segments:
+            if s["kind"] != "load":
+                continue
+            triggers = []
+            for rid, x in s.get("serves", []):
+                t = m.NewBoolVar(f"trigger_{rid}_{s['box']}_{s['lane']}")
+                m.AddImplication(t, x)
+                m.Add(s["load_start"] >= ready[rid]).OnlyEnforceIf(t)
+                triggers.append(t)
+            m.Add(sum(triggers) >= 1).OnlyEnforceIf(s["used"])
     makespan = m.NewIntVar(0, horizon, "makespan")
     m.AddMaxEquality(makespan, list(end.values()))
     # A residency past the last end changes nothing; ending it there keeps the schedule readable.
@@ -149,7 +165,7 @@ def build(problem, segments_per_lane):
 
 def solve(problem, args):
     segments_per_lane = args.loads if args.minimize == "makespan" else args.segments
-    m, segments, loads, makespan, start, ready = build(problem, segments_per_lane)
+    m, segments, loads, makespan, start, ready = build(problem, segments_per_lane, args.demand_driven)
     if args.max_wait_ms is not None:
         for rid in start:
             m.Add(start[rid] <= ready[rid] + args.max_wait_ms)
@@ -169,6 +185,7 @@ def solve(problem, args):
     bound = int(round(solver.BestObjectiveBound())) if status not in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) else None
     out = {
         "minimize": args.minimize,
+        "demandDriven": args.demand_driven,
         "loads": args.loads if args.minimize == "makespan" else (solver.Value(loads) if found else None),
         "status": solver.StatusName(status).lower(),
         "makespanMs": solver.Value(makespan) if found else None,
@@ -199,6 +216,7 @@ def main():
     parser.add_argument("--segments", type=int, default=8, help="residencies per lane searched (--minimize loads)")
     parser.add_argument("--max-wait-ms", type=int)
     parser.add_argument("--max-makespan-ms", type=int)
+    parser.add_argument("--demand-driven", action="store_true")
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args()
     if args.minimize == "makespan" and args.loads is None:

@@ -15,9 +15,9 @@ export function oracleAvailable(): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** The least makespan with at most `loads` loads. */
-export function solve(problem: OracleProblem, loads: number, timeLimitS = TIME_LIMIT_S): OracleAnswer {
-  return run(problem, ['--minimize', 'makespan', '--loads', String(loads)], timeLimitS);
+/** The least makespan with at most `loads` loads; `demandDriven`: only loads started while a request for them waits. */
+export function solve(problem: OracleProblem, loads: number, timeLimitS = TIME_LIMIT_S, demandDriven = false): OracleAnswer {
+  return run(problem, ['--minimize', 'makespan', '--loads', String(loads), ...(demandDriven ? ['--demand-driven'] : [])], timeLimitS);
 }
 
 /** The fewest loads with every wait within `maxWaitMs` (searching up to `segments` residencies per model place). */
