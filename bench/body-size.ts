@@ -28,7 +28,7 @@ import { parseRequest } from '../sidecar/request/parse.ts';
 import { agenticBody, BENCH_MODEL, sizeLabel } from './lib/bodies.ts';
 import { startWorker, type Child } from './lib/children.ts';
 import { postTimed, target, type Target } from './lib/client.ts';
-import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { commandLine, loadNow, machineInfo, type MachineInfo, machineLine } from './lib/machine.ts';
 import { pairedBootstrap, quantile, round, seeded, shuffled, summarize, type Summary } from './lib/stats.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 
@@ -435,7 +435,7 @@ export function toMarkdown(r: BodyBenchResult): string {
   lines.push('# Body size: the cost of the ext_proc hop through a real Envoy', '');
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\` (run time ${r.durationS} s)`);
-  lines.push(`- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB; ${m.platform}; Node ${m.node}; Envoy ${m.envoy}; load average (1 min) at start ${m.loadavg1mAtStart}, at end ${m.loadavg1mAtEnd ?? '?'}`);
+  lines.push(machineLine(m, { envoy: true }));
   lines.push(`- Setup: ${String(r.setup.envoy)}. ${String(r.setup.processes)}. ${String(r.setup.request)}; ${String(r.setup.order)}.`);
   lines.push(`- Backend: simulated OpenAI server, ttftMs 0, 4 tokens, non-streaming (same process for every variant).`);
   lines.push(`- Target (envoy-extproc.md §9): ${r.target}.`, '');

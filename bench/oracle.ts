@@ -41,17 +41,20 @@ export async function runOracle(): Promise<OracleResult | undefined> {
   for (const file of readdirSync(DIR).filter((f) => f.endsWith('.jsonl')).sort()) {
     const base = `${DIR}${file.replace(/\.jsonl$/, '')}`;
     const { trace, policy, fleet } = readInputs(`${base}.jsonl`, `${base}.policy.yaml`, `${base}.fleet.yaml`);
-    // Where warm-first loads more than LB-w: the fewest loads any schedule makes with every wait within the bound.
+    const runs = Strategy.options.map((s) => reportOf(replayVirtual(trace, policy, fleet, s)));
+    const ours = runs.find((r) => r.label === OURS)!;
     const waitBoundMs = defaultWaitBoundMs(policy.scheduler.aging_ms, fleet);
-    const lbw = lowerBound(trace, fleet, waitBoundMs);
-    const first = reportOf(replayVirtual(trace, policy, fleet, OURS));
-    if (first.loads !== null && lbw.withinWait && first.loads > lbw.withinWait.loads) {
-      const answer = fewestLoads(oracleProblem(trace, fleet, first.loads), waitBoundMs, first.loads);
-      console.error(`bench:oracle: ${trace.name}, fewest loads with waits within ${waitBoundMs} ms: ${answer.status}, ${answer.loads ?? '–'} (bound ${answer.boundLoads ?? '–'}, ${answer.solveS} s)`);
-      // And with every wait within warm-first's own longest: the same envelope, fewest loads.
-      const sameWait = fewestLoads(oracleProblem(trace, fleet, first.loads), Math.ceil(first.waitMs.max), first.loads);
-      console.error(`bench:oracle: ${trace.name}, fewest loads with waits within ${Math.ceil(first.waitMs.max)} ms: ${sameWait.status}, ${sameWait.loads ?? '–'} (bound ${sameWait.boundLoads ?? '–'}, ${sameWait.solveS} s)`);
-      withinWait.push({ name: trace.name, waitBoundMs, lowerBoundLoads: lbw.loads, lbwLoads: lbw.withinWait.loads, ours: { loads: first.loads, maxWaitMs: first.waitMs.max }, answer, sameWait });
+    const lb = lowerBound(trace, fleet, waitBoundMs);
+    // Where warm-first loads more than LB-w: the fewest loads any schedule makes with every wait within the bound,
+    // and within warm-first's own longest wait (the same envelope).
+    if (ours.loads !== null && lb.withinWait && ours.loads > lb.withinWait.loads) {
+      const problem = oracleProblem(trace, fleet, ours.loads);
+      const [answer, sameWait] = [waitBoundMs, Math.ceil(ours.waitMs.max)].map((waitMs) => {
+        const a = fewestLoads(problem, waitMs, ours.loads!);
+        console.error(`bench:oracle: ${trace.name}, fewest loads with waits within ${waitMs} ms: ${a.status}, ${a.loads ?? '–'} (bound ${a.boundLoads ?? '–'}, ${a.solveS} s)`);
+        return a;
+      }) as [OracleAnswer, OracleAnswer];
+      withinWait.push({ name: trace.name, waitBoundMs, lowerBoundLoads: lb.loads, lbwLoads: lb.withinWait.loads, ours: { loads: ours.loads, maxWaitMs: ours.waitMs.max }, answer, sameWait });
     }
     const used = fleet.filter((s) => trace.requests.some((r) => s.models.has(r.model)));
     if (used.some((s) => s.maxLoaded !== 1)) {
@@ -62,15 +65,13 @@ export async function runOracle(): Promise<OracleResult | undefined> {
       skipped.push(`${trace.name}: no closed loops (every request has its arrival time; the lower bound is the reference there)`);
       continue;
     }
-    const runs = Strategy.options.map((s) => reportOf(replayVirtual(trace, policy, fleet, s)));
-    const ours = runs.find((r) => r.label === OURS)!;
-    const lb = lowerBound(trace, fleet);
     const top = Math.max(lb.loads, ours.loads ?? lb.loads);
+    const problem = oracleProblem(trace, fleet, top);
     const oracle: OracleAnswer[] = [];
     const demandDriven: OracleAnswer[] = [];
     for (let loads = lb.loads; loads <= top; loads++) {
-      const answer = solve(oracleProblem(trace, fleet, top), loads);
-      const onDemand = solve(oracleProblem(trace, fleet, top), loads, TIME_LIMIT_S, true);
+      const answer = solve(problem, loads);
+      const onDemand = solve(problem, loads, TIME_LIMIT_S, true);
       console.error(`bench:oracle: ${trace.name}, at most ${loads} loads: ${answer.status}, ${answer.makespanMs ?? '–'} ms (bound ${answer.boundMs ?? '–'} ms, ${answer.solveS} s); loading only on demand: ${onDemand.status}, ${onDemand.makespanMs ?? '–'} ms`);
       oracle.push(answer);
       demandDriven.push(onDemand);

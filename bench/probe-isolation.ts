@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway, type Gateway } from '../e2e/harness.ts';
 import { agenticBody, BENCH_MODEL } from './lib/bodies.ts';
 import { postTimed, target, type Target } from './lib/client.ts';
-import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { commandLine, loadNow, machineInfo, type MachineInfo, machineLine } from './lib/machine.ts';
 import { quantile, ratioBootstrap, round, summarize, type Summary } from './lib/stats.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 
@@ -259,7 +259,7 @@ export function toMarkdown(r: ProbeBenchResult): string {
   lines.push('# Probe isolation: request latency while every probe hangs for 2 s', '');
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\` (run time ${r.durationS} s)`);
-  lines.push(`- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB; ${m.platform}; Node ${m.node}; Envoy ${m.envoy}; load average (1 min) at start ${m.loadavg1mAtStart}, at end ${m.loadavg1mAtEnd ?? '?'}`);
+  lines.push(machineLine(m, { envoy: true }));
   lines.push(`- Setup: ${String(r.setup.gateway)}. ${String(r.setup.backends)}. Probes: every ${(r.setup.probe as { interval_ms: number }).interval_ms} ms, timeout ${(r.setup.probe as { timeout_ms: number }).timeout_ms} ms.`);
   lines.push(`- Requests: ${String(r.setup.request)}. Blocks: ${String(r.setup.blocks)}. Order: ${r.blockOrder.join(' ')}.`);
   lines.push(`- Slow phase: every backend's probe endpoints answer after ${String(r.setup.slowProbeDelayMs)} ms (sim setProbeDelay).`, '');

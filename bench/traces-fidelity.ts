@@ -14,7 +14,7 @@ import { readInputs } from '../sidecar/replay/inputs.ts';
 import { metricsLoadCounter, replayLive } from '../sidecar/replay/live.ts';
 import { reportOf, type RunReport } from '../sidecar/replay/report.ts';
 import { replayVirtual } from '../sidecar/replay/virtual.ts';
-import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { commandLine, loadNow, machineInfo, type MachineInfo, machineLine } from './lib/machine.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 
 const DIR = fileURLToPath(new URL('./traces/', import.meta.url));
@@ -74,7 +74,7 @@ export function fidelityMarkdown(r: FidelityResult): string {
     '',
     `- Date: ${r.date}`,
     `- Command: \`${r.command}\``,
-    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB; ${m.platform}; Node ${m.node}; Envoy ${m.envoy}; load average (1 min) at start ${m.loadavg1mAtStart}, at end ${m.loadavg1mAtEnd}`,
+    machineLine(m, { envoy: true }),
     '- Live: e2e/harness.ts startGateway (real Envoy + the warmroute sidecar, probes every 500 ms) in front of simulated servers started from the trace’s fleet YAML; the trace sent in real time (`replayLive`). Loads: the sidecar’s `warmroute_model_loads_total` and the simulators’ own counters. Virtual: `replayVirtual` on the same trace, policy and fleet.',
     '',
     '| trace | strategy | loads virtual | loads live (sidecar / sims) | failed virtual / live | makespan virtual (s) | live (s) | live ÷ virtual | wait p50 virtual / live (s) | p90 | max |',

@@ -10,7 +10,7 @@ import { defaultWaitBoundMs, lowerBound, type LowerBound } from '../sidecar/repl
 import { reportOf, type RunReport } from '../sidecar/replay/report.ts';
 import { fleetInfo, traceInfo, type ReplaySummary } from '../sidecar/replay/summary.ts';
 import { replayVirtual } from '../sidecar/replay/virtual.ts';
-import { commandLine, loadNow, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { commandLine, loadNow, machineInfo, type MachineInfo, machineLine } from './lib/machine.ts';
 import { runIfMain, writeResultFiles } from './lib/results.ts';
 
 const DIR = fileURLToPath(new URL('./traces/', import.meta.url));
@@ -101,7 +101,7 @@ export function tracesMarkdown(r: TracesResult): string {
     '',
     `- Date: ${r.date}`,
     `- Command: \`${r.command}\` (run time ${r.runTimeS} s)`,
-    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB; ${m.platform}; Node ${m.node}; load average (1 min) at start ${m.loadavg1mAtStart}, at end ${m.loadavg1mAtEnd}`,
+    machineLine(m),
     '- Method: `warmroute replay` in virtual time (sidecar/replay/): the real scheduler core and Datastore against the simulated fleet’s load/eviction/slot model; deterministic (the same inputs give the same figures on any machine; only "replay (ms)" depends on the machine). Traces, fleets and policies: bench/traces/. Lower bound (LB), and LB-w, the loads bound for schedules in which nobody waits longer than the aging bound plus the longest load: docs/traces.md. Wait = arrival → start of generation (sidecar queue + model load + the server’s slot queue); the aging bound (policy `scheduler.aging_ms`, 30 s) governs the sidecar queue part. Ratios < 1 mean better than the reference.',
     '',
     '## Summary',

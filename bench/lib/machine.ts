@@ -49,3 +49,8 @@ export function commandLine(script: string): string {
   const file = process.argv[1] ? relative(PROJECT_ROOT, process.argv[1]) : '?';
   return `npx tsx ${file}${process.argv.length > 2 ? ' ' + process.argv.slice(2).join(' ') : ''}`;
 }
+
+/** The results files' "Machine:" line; `envoy` for benchmarks that run Envoy. */
+export function machineLine(m: MachineInfo, opts: { envoy?: boolean } = {}): string {
+  return `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB; ${m.platform}; Node ${m.node};${opts.envoy ? ` Envoy ${m.envoy};` : ''} load average (1 min) at start ${m.loadavg1mAtStart}, at end ${m.loadavg1mAtEnd ?? '?'}`;
+}

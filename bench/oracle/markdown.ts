@@ -3,7 +3,7 @@
 // parts; the soundness check.
 import type { Strategy } from '../../sidecar/policy/schema.ts';
 import type { RunReport } from '../../sidecar/replay/report.ts';
-import type { MachineInfo } from '../lib/machine.ts';
+import { machineLine, type MachineInfo } from '../lib/machine.ts';
 import type { PeersOracle } from './peers.ts';
 import { provenFloorMs, type OracleAnswer } from './problem.ts';
 import type { SoundnessCheck } from './soundness.ts';
@@ -158,7 +158,7 @@ export function oracleMarkdown(r: OracleResult): string {
     '',
     `- Date: ${r.date}`,
     `- Command: \`${r.command}\` (${r.solver}, at most ${r.timeLimitS} s per budget)`,
-    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB; ${m.platform}; Node ${m.node}; load average (1 min) at start ${m.loadavg1mAtStart}, at end ${m.loadavg1mAtEnd}`,
+    machineLine(m),
     '- Method: bench/oracle/solve.py searches every schedule of the replay’s fleet model (the boxes’ model limits, loads one at a time per box, unloads, slots, arrivals, dependencies and gaps as in virtual time): for the least makespan with at most so many loads, and for the fewest loads with every wait within a bound. An oracle that knows the trace in advance reaches the answers; no strategy can do better on the same terms. The strategies’ figures are the same virtual-time replays as bench:traces. docs/traces.md explains the model.',
     ...(r.skipped.length > 0 ? ['', 'Left out:', ...r.skipped.map((x) => `- ${x}`)] : []),
     '',
